@@ -1,0 +1,139 @@
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Saliency;
+
+/// <summary>
+/// Initialises TorchSharp's native library once and turns a failure into one clear error that names the cause
+/// and the fix (instead of a bare <see cref="TypeInitializationException"/>).
+/// </summary>
+public static class TorchRuntime
+{
+    /// <summary>The libstdc++ symbol version TorchSharp 0.107's native library needs.</summary>
+    public const string RequiredGlibcxx = "GLIBCXX_3.4.32";
+
+    private static readonly Lazy<Exception?> s_initialisation = new(Initialise, LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>Makes sure TorchSharp's native library is loaded.</summary>
+    /// <exception cref="SaliencyNativeLibraryException">It cannot be loaded; the message says why and how to fix it.</exception>
+    public static void EnsureInitialized()
+    {
+        if (s_initialisation.Value is { } error)
+        {
+            throw error;
+        }
+    }
+
+    /// <summary>Explains why TorchSharp's native library failed to load.</summary>
+    /// <param name="failure">The exception TorchSharp threw.</param>
+    /// <param name="loaderMessage">The dynamic loader's own message for <c>libLibTorchSharp</c>, if known.</param>
+    /// <param name="libstdcxxPath">The libstdc++ the process uses, if known.</param>
+    /// <returns>An exception whose message names the cause and the fix.</returns>
+    public static SaliencyNativeLibraryException Diagnose(Exception failure, string? loaderMessage, string? libstdcxxPath)
+    {
+        ArgumentNullException.ThrowIfNull(failure);
+        var missingGlibcxx = (loaderMessage?.Contains("GLIBCXX_", StringComparison.Ordinal) ?? false)
+            || (libstdcxxPath is not null && File.Exists(libstdcxxPath) && !FileContains(libstdcxxPath, RequiredGlibcxx));
+        if (missingGlibcxx)
+        {
+            var where = libstdcxxPath is null ? "this machine's libstdc++" : libstdcxxPath;
+            return new SaliencyNativeLibraryException(
+                $"TorchSharp's native library cannot load: {where} lacks {RequiredGlibcxx} (the GCC 13+ C++ runtime that libtorch 2.10 needs; Debian 12 has GLIBCXX_3.4.30). " +
+                "Fix: run 'sudo eng/setup.sh' from the Saliency repository (installs libstdc++6 from Debian 13 with a low apt pin), or install libstdc++ from GCC 13 or newer.",
+                failure);
+        }
+
+        var detail = loaderMessage ?? Innermost(failure).Message.Split('\n')[0];
+        return new SaliencyNativeLibraryException(
+            $"TorchSharp's native library cannot load ({detail}). Check that the application references TorchSharp-cpu (or the CUDA backend built with -p:TorchBackend=cuda) and that its runtimes/ folder was deployed.",
+            failure);
+    }
+
+    private static Exception? Initialise()
+    {
+        try
+        {
+            // Any torch call runs TorchSharp's static initialiser, which loads libtorch and LibTorchSharp.
+            _ = torch.get_num_threads();
+            return null;
+        }
+        catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException)
+        {
+            return Diagnose(e, ProbeLoader(), FindLibstdcxx());
+        }
+    }
+
+    private static string? ProbeLoader()
+    {
+        var directory = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? AppContext.BaseDirectory;
+        var name = OperatingSystem.IsWindows() ? "LibTorchSharp.dll" : OperatingSystem.IsMacOS() ? "libLibTorchSharp.dylib" : "libLibTorchSharp.so";
+        var rid = RuntimeInformation.RuntimeIdentifier;
+        string[] candidates =
+        [
+            Path.Combine(directory, name),
+            Path.Combine(directory, "runtimes", rid, "native", name),
+            Path.Combine(directory, "runtimes", OperatingSystem.IsLinux() ? "linux-x64" : rid, "native", name),
+            Path.Combine(directory, "cpu", name),
+        ];
+        foreach (var candidate in candidates.Where(File.Exists))
+        {
+            try
+            {
+                NativeLibrary.Free(NativeLibrary.Load(candidate));
+                return null;
+            }
+            catch (DllNotFoundException e)
+            {
+                return e.Message;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? FindLibstdcxx()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return null;
+        }
+
+        string[] candidates =
+        [
+            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6",
+            "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
+            "/usr/lib64/libstdc++.so.6",
+            "/usr/lib/libstdc++.so.6",
+        ];
+        return candidates.FirstOrDefault(File.Exists);
+    }
+
+    private static bool FileContains(string path, string text)
+    {
+        var needle = System.Text.Encoding.ASCII.GetBytes(text);
+        var bytes = File.ReadAllBytes(path);
+        return bytes.AsSpan().IndexOf(needle) >= 0;
+    }
+
+    private static Exception Innermost(Exception e)
+    {
+        while (e.InnerException is not null)
+        {
+            e = e.InnerException;
+        }
+
+        return e;
+    }
+}
+
+/// <summary>TorchSharp's native library could not be loaded; the message names the cause and the fix.</summary>
+public sealed class SaliencyNativeLibraryException : SaliencyException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">The cause and the fix.</param>
+    /// <param name="innerException">What TorchSharp threw.</param>
+    public SaliencyNativeLibraryException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}
