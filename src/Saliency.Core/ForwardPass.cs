@@ -101,7 +101,7 @@ internal sealed class ForwardPass : IDisposable
         var gates = new ReluGateState();
         var warnings = guided ? model.UnguidableRelus.Select(r => $"Guided Backprop cannot guide a functional ReLU ({r}); gradients pass through it unguided.").ToList() : [];
 
-        lock (s_modelLocks.GetValue(module, _ => new object()))
+        lock (LockOf(module))
         {
             using var scope = NewDisposeScope();
             var (device, dtype) = DeviceAndType(module, input);
@@ -184,6 +184,50 @@ internal sealed class ForwardPass : IDisposable
         }
     }
 
+    /// <summary>Runs the model on <paramref name="input"/> without gradients and returns the logits (owned by the caller).</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="input">A batch; moved to the model's device and dtype.</param>
+    /// <param name="evalMode">Whether to run in eval mode (flags restored afterwards).</param>
+    public static Tensor Predict(IExplainable model, Tensor input, bool evalMode)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        var module = model.Module;
+        lock (LockOf(module))
+        {
+            using var scope = NewDisposeScope();
+            var (device, dtype) = DeviceAndType(module, input);
+            var modes = evalMode ? SwitchToEval(module) : null;
+            try
+            {
+                using var noGrad = no_grad();
+                return module.call(input.to(dtype, device)).MoveToOuterDisposeScope();
+            }
+            finally
+            {
+                if (modes is not null)
+                {
+                    Restore(modes);
+                }
+            }
+        }
+    }
+
+    /// <summary>Moves the model to <paramref name="device"/> unless its parameters are already there.</summary>
+    public static void MoveTo(IExplainable model, Device device)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var module = model.Module;
+        lock (LockOf(module))
+        {
+            var current = module.parameters().Select(p => p.device).FirstOrDefault();
+            if (current is not null && (current.type != device.type || current.index != device.index))
+            {
+                module.to(device);
+            }
+        }
+    }
+
     /// <summary>Resolves the targets: the given classes (checked) or the argmax of the logits. The result is owned by the pass.</summary>
     public Tensor ResolveTargets(IReadOnlyList<long>? targets) => Own(InputValidation.ResolveTargets(targets, Logits).DetachFromDisposeScope());
 
@@ -260,6 +304,12 @@ internal sealed class ForwardPass : IDisposable
 
         return Own(gradient.DetachFromDisposeScope());
     }
+
+    /// <summary>
+    /// The lock that serialises passes over one model: hooks and train/eval flags live on the shared modules,
+    /// so two passes on the same model must not overlap. Passes on different models run in parallel.
+    /// </summary>
+    private static object LockOf(nn.Module module) => s_modelLocks.GetValue(module, _ => new object());
 
     private static IEnumerable<nn.Module<Tensor, Tensor>> GatedModules(IExplainable model)
     {

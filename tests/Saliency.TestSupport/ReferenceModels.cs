@@ -6,7 +6,7 @@ using static TorchSharp.torch.nn;
 namespace Saliency.Tests;
 
 /// <summary>The reference fixtures' <c>gapnet</c>: convolutions, global average pooling, one Linear (CAM-compatible).</summary>
-public sealed class GapNet : Module<Tensor, Tensor>
+public sealed class GapNet : Module<Tensor, Tensor>, IExplainable
 {
     private readonly Sequential features;
     private readonly Linear fc;
@@ -37,10 +37,31 @@ public sealed class GapNet : Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
+
+    private IExplainable? _view;
+
+    private IExplainable View => _view ??= ExplainableModule.Create(this, ["features"], "fc");
+
+    Module<Tensor, Tensor> IExplainable.Module => this;
+
+    IReadOnlyList<ExplainableLayer> IExplainable.Layers => View.Layers;
+
+    string IExplainable.DefaultLayer => View.DefaultLayer;
+
+    Linear? IExplainable.ClassifierHead => View.ClassifierHead;
+
+    IReadOnlyList<string> IExplainable.FunctionalReluOutputs => [];
+
+    IReadOnlyList<string> IExplainable.UnguidableRelus => [];
+
+    Module<Tensor, Tensor> IExplainable.GetLayer(string name) => View.GetLayer(name);
+
+    IDisposable IExplainable.RegisterForwardHook(string layer, LayerHook hook) => View.RegisterForwardHook(layer, hook);
+
 }
 
 /// <summary>The reference fixtures' <c>vggmini</c>: convolutions and pooling, then Flatten and two Linears (not CAM-compatible).</summary>
-public sealed class VggMini : Module<Tensor, Tensor>
+public sealed class VggMini : Module<Tensor, Tensor>, IExplainable
 {
     private readonly Sequential features;
     private readonly Sequential classifier;
@@ -67,4 +88,25 @@ public sealed class VggMini : Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => classifier.call(features.call(input));
+
+    private IExplainable? _view;
+
+    private IExplainable View => _view ??= ExplainableModule.Create(this, ["features"], null);
+
+    Module<Tensor, Tensor> IExplainable.Module => this;
+
+    IReadOnlyList<ExplainableLayer> IExplainable.Layers => View.Layers;
+
+    string IExplainable.DefaultLayer => View.DefaultLayer;
+
+    Linear? IExplainable.ClassifierHead => View.ClassifierHead;
+
+    IReadOnlyList<string> IExplainable.FunctionalReluOutputs => [];
+
+    IReadOnlyList<string> IExplainable.UnguidableRelus => [];
+
+    Module<Tensor, Tensor> IExplainable.GetLayer(string name) => View.GetLayer(name);
+
+    IDisposable IExplainable.RegisterForwardHook(string layer, LayerHook hook) => View.RegisterForwardHook(layer, hook);
+
 }
