@@ -1,5 +1,4 @@
 using System.Collections;
-using System.Collections.Immutable;
 
 namespace Saliency.Generators.Helpers;
 
@@ -16,13 +15,6 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IRea
     /// <summary>Wraps <paramref name="items"/>, which must not be changed afterwards.</summary>
     /// <param name="items">The elements.</param>
     public EquatableArray(T[] items) => _items = items;
-
-    /// <summary>Copies <paramref name="items"/>.</summary>
-    /// <param name="items">The elements.</param>
-    public EquatableArray(ImmutableArray<T> items) => _items = items.IsDefaultOrEmpty ? null : items.ToArray();
-
-    /// <summary>An empty array.</summary>
-    public static EquatableArray<T> Empty => default;
 
     /// <inheritdoc/>
     public int Count => _items?.Length ?? 0;
