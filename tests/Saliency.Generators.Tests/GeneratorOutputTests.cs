@@ -156,6 +156,27 @@ public sealed class GeneratorOutputTests
     }
 
     [Fact]
+    public void A_model_annotated_in_several_files_gets_one_file_with_every_layer_in_declaration_order()
+    {
+        const string second = ModelSources.Usings + """
+            namespace Demo;
+
+            public sealed partial class SplitNet
+            {
+                [ExplainLayer(IsDefault = true)] private readonly Conv2d head = nn.Conv2d(8, 8, 1);
+            }
+            """;
+
+        var result = Harness.Generate(ModelSources.SplitLayers, ModelSources.SplitForward, second);
+
+        result.CompilationDiagnostics.Should().BeEmpty();
+        var text = result.SingleSource.SourceText.ToString();
+        text.Should().Contain("new global::Saliency.ExplainableLayer(\"conv\", typeof(global::TorchSharp.Modules.Conv2d), false),\n"
+            + "            new global::Saliency.ExplainableLayer(\"head\", typeof(global::TorchSharp.Modules.Conv2d), true),");
+        text.Should().Contain("string global::Saliency.IExplainable.DefaultLayer => \"head\";");
+    }
+
+    [Fact]
     public void Invalid_models_generate_nothing()
     {
         const string notPartial = ModelSources.Usings + """
