@@ -231,6 +231,19 @@ public sealed class AnalyzerTests
         (await Harness.AnalyzeAsync(source)).Should().BeEmpty();
     }
 
+    [Theory]
+    [InlineData("public sealed partial class Net : MissingBase\n{\n    [ExplainLayer] private readonly Conv2d conv = nn.Conv2d(3, 8, 3);\n}")]
+    [InlineData("public sealed partial class Net : nn.Module<Tensor, Tensor>\n{\n    [ExplainLayer] private readonly MissingModule conv = null!;\n    public Net() : base(nameof(Net)) { }\n    public override Tensor forward(Tensor input) => input;\n}")]
+    public async Task Unresolved_types_are_left_to_the_compiler(string model)
+    {
+        var source = ModelSources.Usings + model;
+
+        (await Harness.AnalyzeAsync(source)).Should().BeEmpty();
+        var result = Harness.Generate(source);
+        result.Sources.Should().BeEmpty();
+        result.CompilationDiagnostics.Should().ContainSingle(static d => d.Id == "CS0246");
+    }
+
     [Fact]
     public async Task Messages_name_the_members_involved()
     {

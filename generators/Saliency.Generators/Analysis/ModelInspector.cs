@@ -125,15 +125,17 @@ internal static class ModelInspector
             return new ModelInspection([], [], [], HasCompilerErrors: false);
         }
 
+        // An unresolved base type is the compiler's to report: do not call the model "not a module" as well.
+        var baseTypeUnresolved = type.BaseType is { TypeKind: TypeKind.Error };
         var firstMember = layers.Count > 0 ? layers[0].Member : heads[0];
-        CheckType(type, firstMember, known, compilation, layers.Count, heads.Count, diagnostics, cancellationToken);
+        CheckType(type, firstMember, known, compilation, layers.Count, checkBaseType: !baseTypeUnresolved, diagnostics, cancellationToken);
         if (layers.Count > 1 && defaultLayer is null)
         {
             diagnostics.Add(Diagnostic.Create(
                 DiagnosticDescriptors.NoDefaultLayer, TypeLocation(firstMember, cancellationToken), type.Name, layers.Count, layers[0].Name));
         }
 
-        return new ModelInspection(layers.ToImmutable(), heads.ToImmutable(), diagnostics.ToImmutable(), hasCompilerErrors);
+        return new ModelInspection(layers.ToImmutable(), heads.ToImmutable(), diagnostics.ToImmutable(), hasCompilerErrors || baseTypeUnresolved);
     }
 
     private static void CheckType(
@@ -142,7 +144,7 @@ internal static class ModelInspector
         KnownSymbols known,
         Compilation compilation,
         int layerCount,
-        int headCount,
+        bool checkBaseType,
         ImmutableArray<Diagnostic>.Builder diagnostics,
         CancellationToken cancellationToken)
     {
@@ -156,7 +158,7 @@ internal static class ModelInspector
             }
         }
 
-        if (!IsReferenceConvertible(compilation, type, known.TensorModule))
+        if (checkBaseType && !IsReferenceConvertible(compilation, type, known.TensorModule))
         {
             diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.NotATensorModule, location, type.Name));
         }
