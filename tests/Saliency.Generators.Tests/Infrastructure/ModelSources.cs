@@ -164,7 +164,7 @@ internal static class ModelSources
             [ExplainLayer("stage4", IsDefault = true)] private readonly Sequential layer4;
             [ExplainLayer] private readonly Conv2d conv_1, conv1;
             [ExplainLayer("block.0")] private readonly Conv2d @class;
-            [ExplainLayer("layers")] private readonly Conv2d last;
+            [ExplainLayer("layers")] private readonly Conv2d? last;
 
             public NamedNet() : base(nameof(NamedNet))
             {
@@ -177,7 +177,7 @@ internal static class ModelSources
             }
 
             public override Tensor forward(Tensor input) =>
-                last.call(@class.call(conv1.call(conv_1.call(layer4.call(input)))));
+                last!.call(@class.call(conv1.call(conv_1.call(layer4.call(input)))));
         }
         """;
 
