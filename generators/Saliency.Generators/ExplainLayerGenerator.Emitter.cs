@@ -10,16 +10,15 @@ namespace Saliency.Generators;
 public sealed partial class ExplainLayerGenerator
 {
     /// <summary>Writes the <c>IExplainable</c> part of a model from its <see cref="ModelSpec"/>.</summary>
-    internal static class Emitter
+    private static class Emitter
     {
         private const string ModuleOfTensor = "global::TorchSharp.torch.nn.Module<global::TorchSharp.torch.Tensor, global::TorchSharp.torch.Tensor>";
         private const string Support = "global::Saliency.ExplainableSupport";
         private const string ReadOnlyList = "global::System.Collections.Generic.IReadOnlyList";
+        private const string ExcludeFromCodeCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
 
         private static readonly string GeneratedCode =
             $"[global::System.CodeDom.Compiler.GeneratedCode(\"{ModelInspector.GeneratorName}\", \"{typeof(ExplainLayerGenerator).Assembly.GetName().Version}\")]";
-
-        private const string ExcludeFromCodeCoverage = "[global::System.Diagnostics.CodeAnalysis.ExcludeFromCodeCoverage]";
 
         /// <summary>Writes the source file for <paramref name="model"/>.</summary>
         /// <param name="model">The model.</param>
@@ -62,9 +61,57 @@ public sealed partial class ExplainLayerGenerator
 
         private static void WriteBody(IndentedTextWriter writer, ModelSpec model)
         {
-            var modelName = Literal(model.ModelName);
-            var constants = ConstantNames(model.Layers);
+            WriteLayerNames(writer, model);
+            writer.WriteLineNoTabs(string.Empty);
+            var unguidableRelus = WriteTables(writer, model);
 
+            WriteMemberAttributes(writer);
+            writer.WriteLine($"{ModuleOfTensor} global::Saliency.IExplainable.Module => this;");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteMemberAttributes(writer);
+            writer.WriteLine($"{ReadOnlyList}<global::Saliency.ExplainableLayer> global::Saliency.IExplainable.Layers => __saliencyLayers;");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteMemberAttributes(writer);
+            writer.WriteLine($"string global::Saliency.IExplainable.DefaultLayer => {Literal(model.DefaultLayer)};");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteLayerSwitch(
+                writer,
+                model,
+                $"{ModuleOfTensor} global::Saliency.IExplainable.GetLayer(string name)",
+                "name",
+                static member => member,
+                $"{Support}.ResolvePath(this, name, __saliencyLayers)");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteLayerSwitch(
+                writer,
+                model,
+                "global::System.IDisposable global::Saliency.IExplainable.RegisterForwardHook(string layer, global::Saliency.LayerHook hook)",
+                "layer",
+                static member => $"{Support}.RegisterForwardHook({member}, hook)",
+                $"{Support}.RegisterForwardHook(((global::Saliency.IExplainable)this).GetLayer(layer), hook)");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteMemberAttributes(writer);
+            var head = model.ClassifierHead is null ? "null" : "this." + model.ClassifierHead;
+            writer.WriteLine($"global::TorchSharp.Modules.Linear? global::Saliency.IExplainable.ClassifierHead => {head};");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteMemberAttributes(writer);
+            writer.WriteLine($"{ReadOnlyList}<string> global::Saliency.IExplainable.FunctionalReluOutputs => global::System.Array.Empty<string>();");
+            writer.WriteLineNoTabs(string.Empty);
+
+            WriteMemberAttributes(writer);
+            writer.WriteLine($"{ReadOnlyList}<string> global::Saliency.IExplainable.UnguidableRelus => {unguidableRelus};");
+        }
+
+        // public static class Layers { public const string Features = "features"; ... }
+        private static void WriteLayerNames(IndentedTextWriter writer, ModelSpec model)
+        {
+            var constants = ConstantNames(model.Layers);
             writer.WriteLine($"/// <summary>The names of the explainable layers of <c>{Xml(model.ModelName)}</c>, to select a layer by.</summary>");
             writer.WriteLine(GeneratedCode);
             writer.WriteLine(ExcludeFromCodeCoverage);
@@ -83,8 +130,11 @@ public sealed partial class ExplainLayerGenerator
             }
 
             CloseBlock(writer);
-            writer.WriteLineNoTabs(string.Empty);
+        }
 
+        // The static layer table and, when forward has functional ReLUs, their list; returns the expression for UnguidableRelus.
+        private static string WriteTables(IndentedTextWriter writer, ModelSpec model)
+        {
             writer.WriteLine(GeneratedCode);
             writer.WriteLine("private static readonly global::Saliency.ExplainableLayer[] __saliencyLayers = new global::Saliency.ExplainableLayer[]");
             OpenBlock(writer);
@@ -95,83 +145,47 @@ public sealed partial class ExplainLayerGenerator
 
             CloseBlock(writer, ";");
             writer.WriteLineNoTabs(string.Empty);
-
-            var unguidableRelus = "global::System.Array.Empty<string>()";
-            if (model.UnguidableRelus.Count > 0)
+            if (model.UnguidableRelus.Count == 0)
             {
-                unguidableRelus = "__saliencyUnguidableRelus";
-                writer.WriteLine(GeneratedCode);
-                writer.WriteLine("private static readonly string[] __saliencyUnguidableRelus = new string[]");
-                OpenBlock(writer);
-                foreach (var relu in model.UnguidableRelus)
-                {
-                    writer.WriteLine($"{Literal(relu)},");
-                }
-
-                CloseBlock(writer, ";");
-                writer.WriteLineNoTabs(string.Empty);
+                return "global::System.Array.Empty<string>()";
             }
 
-            WriteMemberAttributes(writer);
-            writer.WriteLine($"{ModuleOfTensor} global::Saliency.IExplainable.Module => this;");
-            writer.WriteLineNoTabs(string.Empty);
+            writer.WriteLine(GeneratedCode);
+            writer.WriteLine("private static readonly string[] __saliencyUnguidableRelus = new string[]");
+            OpenBlock(writer);
+            foreach (var relu in model.UnguidableRelus)
+            {
+                writer.WriteLine($"{Literal(relu)},");
+            }
 
-            WriteMemberAttributes(writer);
-            writer.WriteLine($"{ReadOnlyList}<global::Saliency.ExplainableLayer> global::Saliency.IExplainable.Layers => __saliencyLayers;");
+            CloseBlock(writer, ";");
             writer.WriteLineNoTabs(string.Empty);
+            return "__saliencyUnguidableRelus";
+        }
 
+        // A method that switches over the layer names: one case per annotated member, anything else to the fallback.
+        private static void WriteLayerSwitch(
+            IndentedTextWriter writer, ModelSpec model, string signature, string parameter, Func<string, string> onMember, string fallback)
+        {
+            var modelName = Literal(model.ModelName);
             WriteMemberAttributes(writer);
-            writer.WriteLine($"string global::Saliency.IExplainable.DefaultLayer => {Literal(model.DefaultLayer)};");
-            writer.WriteLineNoTabs(string.Empty);
-
-            WriteMemberAttributes(writer);
-            OpenBlock(writer, $"{ModuleOfTensor} global::Saliency.IExplainable.GetLayer(string name)");
-            OpenBlock(writer, "switch (name)");
+            OpenBlock(writer, signature);
+            OpenBlock(writer, $"switch ({parameter})");
             foreach (var layer in model.Layers)
             {
-                writer.WriteLine($"case {Literal(layer.Name)}:");
+                var name = Literal(layer.Name);
+                writer.WriteLine($"case {name}:");
                 writer.Indent++;
-                writer.WriteLine($"return {Support}.NotNull(this.{layer.Member}, {Literal(layer.Name)}, {modelName});");
+                writer.WriteLine($"return {onMember($"{Support}.NotNull(this.{layer.Member}, {name}, {modelName})")};");
                 writer.Indent--;
             }
 
             writer.WriteLine("default:");
             writer.Indent++;
-            writer.WriteLine($"return {Support}.ResolvePath(this, name, __saliencyLayers);");
+            writer.WriteLine($"return {fallback};");
             writer.Indent--;
             CloseBlock(writer);
             CloseBlock(writer);
-            writer.WriteLineNoTabs(string.Empty);
-
-            WriteMemberAttributes(writer);
-            OpenBlock(writer, "global::System.IDisposable global::Saliency.IExplainable.RegisterForwardHook(string layer, global::Saliency.LayerHook hook)");
-            OpenBlock(writer, "switch (layer)");
-            foreach (var layer in model.Layers)
-            {
-                writer.WriteLine($"case {Literal(layer.Name)}:");
-                writer.Indent++;
-                writer.WriteLine($"return {Support}.RegisterForwardHook({Support}.NotNull(this.{layer.Member}, {Literal(layer.Name)}, {modelName}), hook);");
-                writer.Indent--;
-            }
-
-            writer.WriteLine("default:");
-            writer.Indent++;
-            writer.WriteLine($"return {Support}.RegisterForwardHook(((global::Saliency.IExplainable)this).GetLayer(layer), hook);");
-            writer.Indent--;
-            CloseBlock(writer);
-            CloseBlock(writer);
-            writer.WriteLineNoTabs(string.Empty);
-
-            WriteMemberAttributes(writer);
-            writer.WriteLine($"global::TorchSharp.Modules.Linear? global::Saliency.IExplainable.ClassifierHead => {(model.ClassifierHead is null ? "null" : "this." + model.ClassifierHead)};");
-            writer.WriteLineNoTabs(string.Empty);
-
-            WriteMemberAttributes(writer);
-            writer.WriteLine($"{ReadOnlyList}<string> global::Saliency.IExplainable.FunctionalReluOutputs => global::System.Array.Empty<string>();");
-            writer.WriteLineNoTabs(string.Empty);
-
-            WriteMemberAttributes(writer);
-            writer.WriteLine($"{ReadOnlyList}<string> global::Saliency.IExplainable.UnguidableRelus => {unguidableRelus};");
         }
 
         /// <summary>
@@ -180,7 +194,7 @@ public sealed partial class ExplainLayerGenerator
         /// </summary>
         /// <param name="layers">The layers, in declaration order.</param>
         /// <returns>One identifier per layer.</returns>
-        internal static string[] ConstantNames(EquatableArray<LayerSpec> layers)
+        private static string[] ConstantNames(EquatableArray<LayerSpec> layers)
         {
             // A member cannot have the name of its enclosing type.
             var used = new HashSet<string>(StringComparer.Ordinal) { "Layers" };
