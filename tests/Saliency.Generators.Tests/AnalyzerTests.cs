@@ -188,6 +188,7 @@ public sealed class AnalyzerTests
     [InlineData("return features.[|forward|](input);")]
     [InlineData("return this.features.[|forward|](input);")]
     [InlineData("return ((nn.Module<Tensor, Tensor>)features).[|forward|](input);")]
+    [InlineData("return features?.[|forward|](input) ?? input;")]
     [InlineData("var head = conv.[|forward|](input);\nreturn features.call(head);")]
     public async Task SAL009_fires_when_an_explainable_layer_is_invoked_with_forward(string body)
     {

@@ -51,9 +51,12 @@ public sealed class ExplainLayerAnalyzer : DiagnosticAnalyzer
         var method = invocation.TargetMethod;
         if (method.Name == "forward" && LayerMember(invocation.Instance, known) is { } layer)
         {
-            var location = invocation.Syntax is InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access }
-                ? access.Name.GetLocation()
-                : invocation.Syntax.GetLocation();
+            var location = invocation.Syntax switch
+            {
+                InvocationExpressionSyntax { Expression: MemberAccessExpressionSyntax access } => access.Name.GetLocation(),
+                InvocationExpressionSyntax { Expression: MemberBindingExpressionSyntax binding } => binding.Name.GetLocation(),
+                _ => invocation.Syntax.GetLocation(),
+            };
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.LayerInvokedWithForward, location, layer.Name));
             return;
         }
@@ -67,9 +70,21 @@ public sealed class ExplainLayerAnalyzer : DiagnosticAnalyzer
         }
     }
 
-    // this.features.forward(x), features.forward(x), model.features!.forward(x), ((Module<Tensor, Tensor>)features).forward(x)
+    // this.features.forward(x), features.forward(x), model.features!.forward(x), features?.forward(x),
+    // ((Module<Tensor, Tensor>)features).forward(x)
     private static ISymbol? LayerMember(IOperation? receiver, KnownSymbols known)
     {
+        if (receiver is IConditionalAccessInstanceOperation)
+        {
+            var access = receiver.Parent;
+            while (access is not null and not IConditionalAccessOperation)
+            {
+                access = access.Parent;
+            }
+
+            receiver = (access as IConditionalAccessOperation)?.Operation;
+        }
+
         while (receiver is IConversionOperation conversion)
         {
             receiver = conversion.Operand;
