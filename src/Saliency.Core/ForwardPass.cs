@@ -146,9 +146,14 @@ internal sealed class ForwardPass : IDisposable
 
                 logits = module.call(x);
             }
-            catch
+            catch (Exception e)
             {
                 captured?.Dispose();
+                if (InputValidation.ForwardFailure(e, x, module) is { } clearer)
+                {
+                    throw clearer;
+                }
+
                 throw;
             }
             finally
@@ -202,6 +207,10 @@ internal sealed class ForwardPass : IDisposable
             {
                 using var noGrad = no_grad();
                 return module.call(input.to(dtype, device)).MoveToOuterDisposeScope();
+            }
+            catch (Exception e) when (InputValidation.ForwardFailure(e, input, module) is { } clearer)
+            {
+                throw clearer;
             }
             finally
             {

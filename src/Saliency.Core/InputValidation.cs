@@ -1,10 +1,11 @@
-using TorchSharp.Modules;
+using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using static TorchSharp.torch;
 
 namespace Saliency;
 
 /// <summary>Checks inputs and targets before any pass runs, so that errors are clear and never abort the process.</summary>
-internal static class InputValidation
+internal static partial class InputValidation
 {
     public static void CheckInput(Tensor input, nn.Module model)
     {
@@ -29,13 +30,6 @@ internal static class InputValidation
         if (!input.is_floating_point())
         {
             throw new ArgumentException($"The input must be a floating-point tensor; got {input.dtype}. Convert it, e.g. input.to(ScalarType.Float32) / 255.", nameof(input));
-        }
-
-        if (FirstConvolution(model) is var (path, conv) && conv.in_channels != input.shape[1])
-        {
-            throw new ArgumentException(
-                $"The input has {input.shape[1]} channel(s) {Shape(input)} but {name}'s first convolution '{path}' expects {conv.in_channels}.",
-                nameof(input));
         }
 
         using var scope = NewDisposeScope();
@@ -82,16 +76,30 @@ internal static class InputValidation
 
     public static string Shape(Tensor t) => $"[{string.Join(",", t.shape)}]";
 
-    private static (string Path, Conv2d Conv)? FirstConvolution(nn.Module model)
+    /// <summary>
+    /// Turns a libtorch error raised by the model's forward into a clear error: a channel mismatch names both counts;
+    /// anything else names the model, the input shape and libtorch's first line.
+    /// </summary>
+    /// <returns>The clearer exception, or <see langword="null"/> to let <paramref name="error"/> through unchanged.</returns>
+    public static Exception? ForwardFailure(Exception error, Tensor input, nn.Module model)
     {
-        foreach (var (path, module) in model.named_modules())
+        var name = model.GetType().Name;
+        var channels = ChannelMismatch().Match(error.Message);
+        if (channels.Success)
         {
-            if (module is Conv2d conv)
-            {
-                return (path, conv);
-            }
+            return new ArgumentException(
+                $"The input has {input.shape[1]} channel(s) {Shape(input)} but {name} expects {channels.Groups["expected"].Value}.",
+                nameof(input),
+                error);
         }
 
-        return null;
+        return error is ExternalException
+            ? new SaliencyException($"{name}'s forward failed on an input of shape {Shape(input)}: {error.Message.Split('\n')[0].Trim()}", error)
+            : null;
     }
+
+    // libtorch: "... expected input[2, 4, 32, 32] to have 3 channels, but got 4 channels instead";
+    // TorchSharp: "Expected 3D (unbatched) or 4D (batched) input with 1 channels to Conv2d."
+    [GeneratedRegex(@"to have (?<expected>\d+) channels, but got \d+ channels|input with (?<expected>\d+) channels to Conv")]
+    private static partial Regex ChannelMismatch();
 }

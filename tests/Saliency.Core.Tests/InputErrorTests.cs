@@ -20,11 +20,11 @@ public sealed class InputErrorTests : IDisposable
     }
 
     [Fact]
-    public void A_wrong_channel_count_names_both_counts_and_the_layer()
+    public void A_wrong_channel_count_names_both_counts()
     {
         using var x = randn(2, 3, 4, 4);
         var act = () => SaliencyEngine.Capture(_model, x);
-        act.Should().Throw<ArgumentException>().WithMessage("*3 channel(s)*first convolution 'features' expects 1*");
+        act.Should().Throw<ArgumentException>().WithMessage("*3 channel(s) [2,3,4,4] but GapLinearNet expects 1*");
     }
 
     [Fact]

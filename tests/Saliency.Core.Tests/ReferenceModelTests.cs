@@ -28,10 +28,9 @@ public sealed class ReferenceModelTests
         // For a GAP→Linear head, ∂y_c/∂A = w_c/(h·w), so Σ_k (h·w·g_k)·A_k = CAM and mean(CAM) + b_c = y_c.
         using var reference = ReferenceCase.Load("gapnet");
         using var model = GapNet.Load(reference.ModelPath);
-        var explainable = ExplainableModule.Create(model, ["features"], "fc");
         var targets = reference.Targets(@explicit: false);
 
-        using var capture = SaliencyEngine.Capture(explainable, reference.Input, targets: targets);
+        using var capture = SaliencyEngine.Capture(model, reference.Input, GapNet.Layers.Features, targets);
 
         using var scope = NewDisposeScope();
         var area = capture.Activations.shape[2] * capture.Activations.shape[3];

@@ -6,9 +6,12 @@ using static TorchSharp.torch.nn;
 namespace Saliency.Tests;
 
 /// <summary>The reference fixtures' <c>gapnet</c>: convolutions, global average pooling, one Linear (CAM-compatible).</summary>
-public sealed class GapNet : Module<Tensor, Tensor>, IExplainable
+public sealed partial class GapNet : Module<Tensor, Tensor>
 {
+    [ExplainLayer(IsDefault = true)]
     private readonly Sequential features;
+
+    [ClassifierHead]
     private readonly Linear fc;
 
     /// <summary>Builds the architecture (weights from PyTorch's default initialisation).</summary>
@@ -37,33 +40,14 @@ public sealed class GapNet : Module<Tensor, Tensor>, IExplainable
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
-
-    private IExplainable? _view;
-
-    private IExplainable View => _view ??= ExplainableModule.Create(this, ["features"], "fc");
-
-    Module<Tensor, Tensor> IExplainable.Module => this;
-
-    IReadOnlyList<ExplainableLayer> IExplainable.Layers => View.Layers;
-
-    string IExplainable.DefaultLayer => View.DefaultLayer;
-
-    Linear? IExplainable.ClassifierHead => View.ClassifierHead;
-
-    IReadOnlyList<string> IExplainable.FunctionalReluOutputs => [];
-
-    IReadOnlyList<string> IExplainable.UnguidableRelus => [];
-
-    Module<Tensor, Tensor> IExplainable.GetLayer(string name) => View.GetLayer(name);
-
-    IDisposable IExplainable.RegisterForwardHook(string layer, LayerHook hook) => View.RegisterForwardHook(layer, hook);
-
 }
 
 /// <summary>The reference fixtures' <c>vggmini</c>: convolutions and pooling, then Flatten and two Linears (not CAM-compatible).</summary>
-public sealed class VggMini : Module<Tensor, Tensor>, IExplainable
+public sealed partial class VggMini : Module<Tensor, Tensor>
 {
+    [ExplainLayer(IsDefault = true)]
     private readonly Sequential features;
+
     private readonly Sequential classifier;
 
     /// <summary>Builds the architecture.</summary>
@@ -88,25 +72,4 @@ public sealed class VggMini : Module<Tensor, Tensor>, IExplainable
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => classifier.call(features.call(input));
-
-    private IExplainable? _view;
-
-    private IExplainable View => _view ??= ExplainableModule.Create(this, ["features"], null);
-
-    Module<Tensor, Tensor> IExplainable.Module => this;
-
-    IReadOnlyList<ExplainableLayer> IExplainable.Layers => View.Layers;
-
-    string IExplainable.DefaultLayer => View.DefaultLayer;
-
-    Linear? IExplainable.ClassifierHead => View.ClassifierHead;
-
-    IReadOnlyList<string> IExplainable.FunctionalReluOutputs => [];
-
-    IReadOnlyList<string> IExplainable.UnguidableRelus => [];
-
-    Module<Tensor, Tensor> IExplainable.GetLayer(string name) => View.GetLayer(name);
-
-    IDisposable IExplainable.RegisterForwardHook(string layer, LayerHook hook) => View.RegisterForwardHook(layer, hook);
-
 }
