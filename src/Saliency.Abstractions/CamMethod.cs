@@ -23,10 +23,11 @@ public abstract class CamMethod : ISaliencyMethod
         return context.Result(raw, map);
     }
 
-    /// <summary>The channel weights <c>[B,K]</c> for each item's target.</summary>
+    /// <summary>The channel weights <c>[B,K]</c> for each item's target. Override this, or <see cref="GetCamImage"/>.</summary>
     /// <param name="context">The context; read <see cref="IExplanationContext.Activations"/> and <see cref="IExplanationContext.LayerGradients"/>.</param>
     /// <returns>The weights.</returns>
-    protected abstract Tensor GetCamWeights(IExplanationContext context);
+    protected virtual Tensor GetCamWeights(IExplanationContext context) =>
+        throw new NotImplementedException($"{GetType().Name} must override GetCamWeights (channel weights) or GetCamImage (the whole map).");
 
     /// <summary>The map before ReLU, <c>[B,h,w]</c>; by default <c>Σ_k w_k A_k</c> with <see cref="GetCamWeights"/>.</summary>
     /// <param name="context">The context.</param>

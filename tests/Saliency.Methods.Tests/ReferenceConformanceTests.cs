@@ -15,7 +15,7 @@ public sealed class ReferenceConformanceTests : IClassFixture<HostFixture>
     [Fact]
     public void The_four_built_in_methods_load_as_plugins_from_the_default_plugin_folder()
     {
-        _host.Methods.Select(m => m.Id).Should().Contain(["cam", "grad-cam", "guided-backprop", "guided-grad-cam"]);
+        _host.Methods.Select(m => m.Id).Should().Contain(["cam", "grad-cam", "guided-backprop", "guided-grad-cam", "layer-cam"]);
         _host.Plugins.Should().Contain(p => p.Name == "Saliency.Methods.GradCam" && p.Status == PluginStatus.Loaded && p.Path.StartsWith(SaliencyHost.DefaultPluginDirectory));
         _host.Plugins.Should().OnlyContain(p => p.Sha256 != null && p.Sha256.Length == 64);
     }
@@ -77,6 +77,19 @@ public sealed class ReferenceConformanceTests : IClassFixture<HostFixture>
         using var result = Explain(reference, model, "guided-grad-cam", @explicit, options);
 
         reference.AssertClose($"captum.guided_grad_cam.raw{(@explicit ? "@explicit" : string.Empty)}", result.Raw);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Layer_cam_matches_pytorch_grad_cam_and_torchcam(string name, bool @explicit)
+    {
+        using var reference = ReferenceCase.Load(name);
+        using var model = Models.Load(reference);
+        using var result = Explain(reference, model, "layer-cam", @explicit);
+
+        var suffix = @explicit ? "@explicit" : string.Empty;
+        reference.AssertClose($"torchcam.layercam.raw{suffix}", result.Raw);
+        reference.AssertClose($"layercam.map{suffix}", result.Map);
     }
 
     [Theory]
