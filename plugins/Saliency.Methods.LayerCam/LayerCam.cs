@@ -16,9 +16,6 @@ public sealed class LayerCam : CamMethod
         MethodRequirements.LayerGradients);
 
     /// <inheritdoc />
-    protected override Tensor GetCamImage(IExplanationContext context)
-    {
-        ArgumentNullException.ThrowIfNull(context);
-        return (context.LayerGradients.relu() * context.Activations).sum(1);
-    }
+    protected override Tensor GetCamImage(IExplanationContext context) =>
+        (context.LayerGradients.relu() * context.Activations).sum(1);
 }
