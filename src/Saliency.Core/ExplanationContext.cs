@@ -93,7 +93,7 @@ internal sealed class ExplanationContext : IExplanationContext
         Method = method;
         Layer = layer;
         Targets = targets;
-        _targetsKey = string.Join(",", targets.data<long>().ToArray());
+        _targetsKey = string.Join(",", ToArray(targets));
     }
 
     public IExplainable Model => _passes.Pass.Model;
@@ -169,6 +169,17 @@ internal sealed class ExplanationContext : IExplanationContext
         {
             _warnings.Add(message);
         }
+    }
+
+    private static long[] ToArray(Tensor targets)
+    {
+        if (targets.device_type == TorchSharp.DeviceType.CPU)
+        {
+            return targets.data<long>().ToArray();
+        }
+
+        using var onCpu = targets.cpu();
+        return onCpu.data<long>().ToArray();
     }
 
     public SaliencyResult Result(Tensor raw, Tensor map) =>
