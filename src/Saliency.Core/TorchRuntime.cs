@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.RegularExpressions;
 using TorchSharp;
 
 namespace Saliency;
@@ -7,7 +8,7 @@ namespace Saliency;
 /// Initialises TorchSharp's native library once and turns a failure into one clear error that names the cause
 /// and the fix (instead of a bare <see cref="TypeInitializationException"/>).
 /// </summary>
-public static class TorchRuntime
+public static partial class TorchRuntime
 {
     /// <summary>The libstdc++ symbol version TorchSharp 0.107's native library needs.</summary>
     public const string RequiredGlibcxx = "GLIBCXX_3.4.32";
@@ -32,11 +33,13 @@ public static class TorchRuntime
     public static SaliencyNativeLibraryException Diagnose(Exception failure, string? loaderMessage, string? libstdcxxPath)
     {
         ArgumentNullException.ThrowIfNull(failure);
-        var missingGlibcxx = (loaderMessage?.Contains("GLIBCXX_", StringComparison.Ordinal) ?? false)
-            || (libstdcxxPath is not null && File.Exists(libstdcxxPath) && !FileContains(libstdcxxPath, RequiredGlibcxx));
-        if (missingGlibcxx)
+        var loaderSaysGlibcxx = loaderMessage?.Contains("GLIBCXX_", StringComparison.Ordinal) ?? false;
+        var fileLacksSymbol = libstdcxxPath is not null && File.Exists(libstdcxxPath) && !FileContains(libstdcxxPath, RequiredGlibcxx);
+        if (loaderSaysGlibcxx || fileLacksSymbol)
         {
-            var where = libstdcxxPath is null ? "this machine's libstdc++" : libstdcxxPath;
+            // The loader names the libstdc++ it actually used ("/path/libstdc++.so.6: version `GLIBCXX_…' not found").
+            var used = loaderSaysGlibcxx ? LoaderLibrary().Match(loaderMessage!) : Match.Empty;
+            var where = used.Success ? used.Groups["path"].Value : libstdcxxPath ?? "this machine's libstdc++";
             return new SaliencyNativeLibraryException(
                 $"TorchSharp's native library cannot load: {where} lacks {RequiredGlibcxx} (the GCC 13+ C++ runtime that libtorch 2.10 needs; Debian 12 has GLIBCXX_3.4.30). " +
                 "Fix: run 'sudo eng/setup.sh' from the Saliency repository (installs libstdc++6 from Debian 13 with a low apt pin), or install libstdc++ from GCC 13 or newer.",
@@ -51,6 +54,12 @@ public static class TorchRuntime
 
     private static Exception? Initialise()
     {
+        // When loading fails, TorchSharp prints pages of its own search trace; keep it out of the user's output
+        // (the exception we throw says what matters, and carries TorchSharp's exception as its inner exception).
+        var (output, error) = (Console.Out, Console.Error);
+        using var trace = new StringWriter();
+        Console.SetOut(trace);
+        Console.SetError(trace);
         try
         {
             // Any torch call runs TorchSharp's static initialiser, which loads libtorch and LibTorchSharp.
@@ -60,6 +69,11 @@ public static class TorchRuntime
         catch (Exception e) when (e is TypeInitializationException or DllNotFoundException or NotSupportedException or BadImageFormatException)
         {
             return Diagnose(e, ProbeLoader(), FindLibstdcxx());
+        }
+        finally
+        {
+            Console.SetOut(output);
+            Console.SetError(error);
         }
     }
 
@@ -114,6 +128,9 @@ public static class TorchRuntime
         var bytes = File.ReadAllBytes(path);
         return bytes.AsSpan().IndexOf(needle) >= 0;
     }
+
+    [GeneratedRegex(@"(?<path>/[^\s:]*libstdc\+\+[^\s:]*): version")]
+    private static partial Regex LoaderLibrary();
 
     private static Exception Innermost(Exception e)
     {

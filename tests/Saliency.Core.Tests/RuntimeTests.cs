@@ -1,0 +1,87 @@
+using TorchSharp;
+
+namespace Saliency.Tests;
+
+public sealed class RuntimeTests
+{
+    [Fact]
+    public void A_loader_error_about_glibcxx_names_the_symbol_and_the_fix()
+    {
+        var failure = new TypeInitializationException("TorchSharp.torch", new NotSupportedException("This application or script uses TorchSharp but doesn't contain a reference to libtorch-cpu-linux-x64"));
+        var error = TorchRuntime.Diagnose(failure, "/opt/old/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /app/libLibTorchSharp.so)", null);
+
+        error.Message.Should().StartWith("TorchSharp's native library cannot load: /opt/old/libstdc++.so.6 lacks GLIBCXX_3.4.32")
+            .And.Contain("sudo eng/setup.sh").And.Contain("Debian 12");
+        error.Message.Should().NotContain("\n");
+        error.InnerException.Should().BeSameAs(failure);
+    }
+
+    [Fact]
+    public void A_libstdcxx_without_the_symbol_is_diagnosed_from_the_file_itself()
+    {
+        var fake = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(fake, "GLIBCXX_3.4.29 GLIBCXX_3.4.30 (an old libstdc++)");
+            var error = TorchRuntime.Diagnose(new DllNotFoundException("LibTorchSharp"), null, fake);
+            error.Message.Should().Contain(fake).And.Contain("lacks GLIBCXX_3.4.32");
+        }
+        finally
+        {
+            File.Delete(fake);
+        }
+    }
+
+    [Fact]
+    public void Any_other_load_failure_says_which_package_to_reference()
+    {
+        var fake = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllText(fake, "... GLIBCXX_3.4.32 ...");
+            var error = TorchRuntime.Diagnose(new DllNotFoundException("libtorch_cpu.so: cannot open shared object file"), null, fake);
+            error.Message.Should().Contain("libtorch_cpu.so: cannot open shared object file").And.Contain("TorchSharp-cpu");
+        }
+        finally
+        {
+            File.Delete(fake);
+        }
+    }
+
+    [Fact]
+    public void On_this_machine_TorchSharp_is_initialised()
+    {
+        var act = TorchRuntime.EnsureInitialized;
+        act.Should().NotThrow();
+        torch.get_num_threads().Should().BeGreaterThan(0);
+    }
+
+    [Theory]
+    [InlineData("cpu")]
+    [InlineData("CPU")]
+    [InlineData(" cpu ")]
+    public void Cpu_is_parsed(string name) => DeviceSelector.Parse(name).type.Should().Be(DeviceType.CPU);
+
+    [Fact]
+    public void Auto_picks_cuda_only_when_available() =>
+        DeviceSelector.Parse("auto").type.Should().Be(torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU);
+
+    [Fact]
+    public void An_unknown_device_lists_the_accepted_names()
+    {
+        var act = () => DeviceSelector.Parse("gpu");
+        act.Should().Throw<ArgumentException>().WithMessage("*Unknown device 'gpu'*cpu, cuda, cuda:N or auto*");
+    }
+
+    [Fact]
+    public void Cuda_without_a_gpu_explains_why_and_the_build_switch()
+    {
+        if (torch.cuda.is_available())
+        {
+            return;
+        }
+
+        var act = () => DeviceSelector.Parse("cuda:0");
+        act.Should().Throw<ArgumentException>().WithMessage("*CUDA*-p:TorchBackend=cuda*");
+    }
+}
