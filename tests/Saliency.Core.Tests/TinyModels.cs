@@ -1,4 +1,3 @@
-using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -96,9 +95,8 @@ internal sealed class ResidualBlock : Module<Tensor, Tensor>
     private readonly Conv2d conv;
     private readonly ReLU? relu;
 
-    public ResidualBlock(int channels, bool functionalRelu, long seed) : base(nameof(ResidualBlock))
+    public ResidualBlock(int channels, bool functionalRelu) : base(nameof(ResidualBlock))
     {
-        torch.manual_seed(seed);
         conv = Conv2d(channels, channels, 3, padding: 1);
         relu = functionalRelu ? null : ReLU();
         RegisterComponents();
@@ -121,11 +119,9 @@ internal sealed class TinyResNet : Module<Tensor, Tensor>
 
     public TinyResNet(bool functionalRelu) : base(nameof(TinyResNet))
     {
-        torch.manual_seed(7);
         stem = Conv2d(3, 4, 3, padding: 1);
         relu = ReLU();
-        blocks = Sequential(new ResidualBlock(4, functionalRelu, 11), new ResidualBlock(4, functionalRelu, 12));
-        torch.manual_seed(13);
+        blocks = Sequential(new ResidualBlock(4, functionalRelu), new ResidualBlock(4, functionalRelu));
         fc = Linear(4, 5);
         RegisterComponents();
     }
