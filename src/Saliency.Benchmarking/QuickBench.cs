@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace Saliency.Benchmarking;
 
@@ -9,10 +10,11 @@ namespace Saliency.Benchmarking;
 /// rounds, reported as medians with each method's ratio to its floor. Under a minute on a 2-core CPU.
 /// </summary>
 /// <remarks>
-/// <para>Each round times every case once. Cases run in pairs (a floor next to its method), the pairs in a rotated
-/// order and, within a pair, the floor first in every other round, so that neither drift nor position favours one
-/// case. Besides the ratio of medians, the report gives the quartiles of the per-round ratios, which compare two
-/// cases run seconds apart and so survive a machine whose load changes.</para>
+/// <para>Each round times every case once. A floor runs next to the cases compared with it; the groups run in a
+/// rotated order and the cases within a group in a rotated order too, so that neither drift nor position favours one
+/// case. Besides the ratio of medians, the report gives the quartiles of the per-round ratios, which compare cases
+/// run a moment apart and so survive a machine whose load changes. Every run is timed in wall-clock and in process
+/// CPU time.</para>
 /// <para>Run it from an executable that supplies TorchSharp's native backend and deploys the plugins
 /// (<c>UsesTorchNative</c> and <c>DeploySaliencyPlugins</c> in this repository).</para>
 /// </remarks>
@@ -46,23 +48,31 @@ public static class QuickBench
         using var runner = MethodRunner.Create(deviceName, options.PluginDirectories);
         runner.EnsureLoaded(options.Methods);
         var floors = FloorPasses.For(model);
-        var pairs = options.Methods.Select(BenchCase.ForMethod).Select(m => (Floor: BenchCase.ForFloor(m.Floor!), Method: m)).ToList();
-        var samples = new Dictionary<(string Case, int Batch), List<double>>();
+        var groups = Groups(options);
+        var wall = new Dictionary<(string Case, int Batch), List<double>>();
+        var cpu = new Dictionary<(string Case, int Batch), List<double>>();
 
-        double Time(BenchCase @case, int batch)
+        (double Wall, double Cpu) Time(BenchCase @case, int batch)
         {
             var input = model.Input(batch);
+            var cpuStart = Environment.CpuUsage.TotalTime;
             var start = Stopwatch.GetTimestamp();
             if (@case.IsFloor)
             {
                 floors.Run(@case, input);
+            }
+            else if (EngineStages.IsStage(@case))
+            {
+                EngineStages.Run(@case, model.Explainable, input);
+                model.Synchronize();
             }
             else
             {
                 runner.Run(model.Explainable, input, @case.Id);
             }
 
-            return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            var elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            return (elapsed, (Environment.CpuUsage.TotalTime - cpuStart).TotalMilliseconds);
         }
 
         progress(string.Create(CultureInfo.InvariantCulture, $"set-up {clock.Elapsed.TotalSeconds:0.0} s; warming up ({options.Warmup} run(s) of every case)"));
@@ -70,10 +80,9 @@ public static class QuickBench
         {
             for (var i = 0; i < options.Warmup; i++)
             {
-                foreach (var (floor, method) in pairs)
+                foreach (var @case in groups.SelectMany(g => g.Cases))
                 {
-                    Time(floor, batch);
-                    Time(method, batch);
+                    Time(@case, batch);
                 }
             }
         }
@@ -91,19 +100,15 @@ public static class QuickBench
             GC.WaitForPendingFinalizers();
             foreach (var batch in options.Batches)
             {
-                for (var p = 0; p < pairs.Count; p++)
+                for (var g = 0; g < groups.Count; g++)
                 {
-                    var (floor, method) = pairs[(p + rounds) % pairs.Count];
-                    var order = (rounds + p) % 2 == 0 ? new[] { floor, method } : [method, floor];
-                    foreach (var @case in order)
+                    var cases = groups[(g + rounds) % groups.Count].Cases;
+                    for (var c = 0; c < cases.Count; c++)
                     {
-                        var key = (@case.Id, batch);
-                        if (!samples.TryGetValue(key, out var list))
-                        {
-                            samples[key] = list = [];
-                        }
-
-                        list.Add(Time(@case, batch));
+                        var @case = cases[(c + rounds + g) % cases.Count];
+                        var (wallMs, cpuMs) = Time(@case, batch);
+                        Add(wall, (@case.Id, batch), wallMs);
+                        Add(cpu, (@case.Id, batch), cpuMs);
                     }
                 }
             }
@@ -112,21 +117,106 @@ public static class QuickBench
             progress(string.Create(CultureInfo.InvariantCulture, $"round {rounds}/{options.Iterations} done at {clock.Elapsed.TotalSeconds:0.0} s"));
         }
 
-        var rows = new List<BenchRow>();
-        foreach (var batch in options.Batches)
+        var environment = BenchEnvironment.Capture(deviceName);
+        return new QuickBenchReport(environment, Rows(options.Batches, groups, wall), rounds, clock.Elapsed, loadBefore, LoadAverage.Read(), options.ImageSize)
         {
-            foreach (var (floor, _) in pairs.DistinctBy(p => p.Floor.Id))
+            CpuRows = Rows(options.Batches, groups, cpu),
+        };
+    }
+
+    /// <summary>Each floor with the cases compared with it: its methods and, with a breakdown, the engine stages.</summary>
+    private static List<CaseGroup> Groups(QuickBenchOptions options)
+    {
+        var methods = options.Methods.Select(BenchCase.ForMethod).ToList();
+        var groups = new List<CaseGroup>();
+        foreach (var floor in BenchCase.Floors)
+        {
+            var subjects = methods.Where(m => m.Floor == floor.Id).ToList();
+            if (subjects.Count == 0)
             {
-                rows.Add(new BenchRow(floor, batch, samples[(floor.Id, batch)]));
+                continue;
             }
 
-            foreach (var (floor, method) in pairs)
+            if (options.Breakdown)
             {
-                rows.Add(new BenchRow(method, batch, samples[(method.Id, batch)], samples[(floor.Id, batch)]));
+                subjects.InsertRange(0, EngineStages.Cases.Where(s => s.Floor == floor.Id));
+            }
+
+            groups.Add(new CaseGroup([floor, .. subjects]));
+        }
+
+        return groups;
+    }
+
+    private static void Add(Dictionary<(string Case, int Batch), List<double>> samples, (string Case, int Batch) key, double value)
+    {
+        if (!samples.TryGetValue(key, out var list))
+        {
+            samples[key] = list = [];
+        }
+
+        list.Add(value);
+    }
+
+    private static List<BenchRow> Rows(IReadOnlyList<int> batches, List<CaseGroup> groups, Dictionary<(string Case, int Batch), List<double>> samples)
+    {
+        var rows = new List<BenchRow>();
+        foreach (var batch in batches)
+        {
+            foreach (var group in groups)
+            {
+                rows.Add(new BenchRow(group.Cases[0], batch, samples[(group.Cases[0].Id, batch)]));
+            }
+
+            foreach (var group in groups)
+            {
+                foreach (var @case in group.Cases.Skip(1))
+                {
+                    rows.Add(new BenchRow(@case, batch, samples[(@case.Id, batch)], samples[(group.Cases[0].Id, batch)]));
+                }
             }
         }
 
-        var environment = BenchEnvironment.Capture(deviceName);
-        return new QuickBenchReport(environment, rows, rounds, clock.Elapsed, loadBefore, LoadAverage.Read(), options.ImageSize);
+        return rows;
+    }
+
+    /// <summary>A floor (first) and the cases measured against it.</summary>
+    private sealed record CaseGroup(IReadOnlyList<BenchCase> Cases);
+}
+
+/// <summary>
+/// The engine's passes without the plugin, the host or the method's arithmetic: <see cref="SaliencyEngine"/>'s
+/// capture and input gradients. Between a floor and a method, they show where the extra time goes.
+/// </summary>
+internal static class EngineStages
+{
+    public static readonly BenchCase Activations = new("engine:activations", "SaliencyEngine.Capture, no gradient", BenchCase.Forward.Id);
+    public static readonly BenchCase LayerGradients = new("engine:layer-grad", "SaliencyEngine.Capture with gradients", BenchCase.LayerGradient.Id);
+    public static readonly BenchCase InputGradients = new("engine:input-grad", "SaliencyEngine.InputGradients, plain", BenchCase.InputGradient.Id);
+    public static readonly BenchCase GuidedGradients = new("engine:guided-grad", "SaliencyEngine.InputGradients, guided", BenchCase.InputGradient.Id);
+
+    public static IReadOnlyList<BenchCase> Cases { get; } = [Activations, LayerGradients, InputGradients, GuidedGradients];
+
+    public static bool IsStage(BenchCase @case) => @case.Id.StartsWith("engine:", StringComparison.Ordinal);
+
+    public static void Run(BenchCase stage, IExplainable model, Tensor input)
+    {
+        switch (stage.Id)
+        {
+            case "engine:activations":
+                SaliencyEngine.Capture(model, input, BenchModel.Layer, gradients: false).Dispose();
+                break;
+            case "engine:layer-grad":
+                SaliencyEngine.Capture(model, input, BenchModel.Layer, gradients: true).Dispose();
+                break;
+            case "engine:input-grad":
+                SaliencyEngine.InputGradients(model, input, mode: GradientMode.Plain).Dispose();
+                break;
+            case "engine:guided-grad":
+                SaliencyEngine.InputGradients(model, input, mode: GradientMode.Guided).Dispose();
+                break;
+            default:
+                throw new ArgumentException($"'{stage.Id}' is not an engine stage.", nameof(stage));
+        }
     }
 }

@@ -33,6 +33,12 @@ public sealed record QuickBenchOptions
     /// <summary>Input height and width. Default 224.</summary>
     public int ImageSize { get; init; } = 224;
 
+    /// <summary>
+    /// Whether to time the engine's passes too (<see cref="SaliencyEngine"/> without plugin, host or method
+    /// arithmetic), to see where a method's time over its floor goes. Default false.
+    /// </summary>
+    public bool Breakdown { get; init; }
+
     /// <summary>Plugin directories besides the default <c>plugins</c> folder.</summary>
     public IReadOnlyList<string> PluginDirectories { get; init; } = [];
 

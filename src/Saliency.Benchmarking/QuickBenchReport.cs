@@ -34,8 +34,16 @@ public sealed class QuickBenchReport
     /// <summary>The machine and software.</summary>
     public BenchEnvironment Environment { get; }
 
-    /// <summary>Floors and methods, grouped by batch size.</summary>
+    /// <summary>Floors and methods, grouped by batch size: wall-clock times.</summary>
     public IReadOnlyList<BenchRow> Rows { get; }
+
+    /// <summary>
+    /// The same runs measured in CPU time of the whole process (every thread, user and kernel). On a machine where
+    /// other processes compete for the cores, wall time includes waiting for a core and CPU time does not, so with
+    /// one libtorch thread its ratios are the steadier ones. With more threads, libgomp's spin-waiting counts too.
+    /// Empty when not measured.
+    /// </summary>
+    public IReadOnlyList<BenchRow> CpuRows { get; init; } = [];
 
     /// <summary>The number of measured rounds (samples per row).</summary>
     public int Rounds { get; }
@@ -49,7 +57,7 @@ public sealed class QuickBenchReport
     /// <summary>The load averages after the run.</summary>
     public LoadAverage? LoadAfter { get; }
 
-    /// <summary>The methods whose ratio is over their target (missed or unclear).</summary>
+    /// <summary>The methods whose wall-time ratio is over their target (missed or unclear).</summary>
     public IEnumerable<BenchRow> OverTarget => Rows.Where(r => r.Verdict is Verdict.Missed or Verdict.Unclear);
 
     /// <summary>A GitHub-flavoured Markdown table, followed by the environment.</summary>
@@ -57,12 +65,13 @@ public sealed class QuickBenchReport
     public string ToMarkdown()
     {
         var text = new StringBuilder();
-        text.AppendLine("| case | B | median ms | IQR ms | floor | ratio | per-round ratio (IQR) | target | verdict |");
-        text.AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---|");
-        foreach (var row in Rows)
+        MarkdownTable(text, Rows, "median ms");
+        if (CpuRows.Count > 0)
         {
-            var cells = Cells(row);
-            text.AppendLine("| " + string.Join(" | ", cells.Select(c => c.Length == 0 ? " " : c)) + " |");
+            text.AppendLine();
+            text.AppendLine("Process CPU time of the same runs:");
+            text.AppendLine();
+            MarkdownTable(text, CpuRows, "median CPU ms");
         }
 
         text.AppendLine();
@@ -74,31 +83,17 @@ public sealed class QuickBenchReport
         return text.ToString();
     }
 
-    /// <summary>An aligned plain-text table, followed by the environment.</summary>
+    /// <summary>Aligned plain-text tables (wall time, then CPU time), followed by the environment.</summary>
     /// <returns>The text.</returns>
     public string ToText()
     {
-        string[] header = ["case", "B", "median ms", "IQR ms", "floor", "ratio", "per-round", "target", "verdict"];
-        var table = new List<string[]> { header };
-        table.AddRange(Rows.Select(Cells));
-        var widths = Enumerable.Range(0, header.Length).Select(i => table.Max(r => r[i].Length)).ToArray();
-        bool[] right = [false, true, true, true, false, true, true, true, false];
         var text = new StringBuilder();
-        var previousBatch = -1;
-        foreach (var (cells, index) in table.Select((c, i) => (c, i)))
+        TextTable(text, Rows, "median ms");
+        if (CpuRows.Count > 0)
         {
-            if (index > 0 && Rows[index - 1].Batch != previousBatch && previousBatch != -1)
-            {
-                text.AppendLine();
-            }
-
-            if (index > 0)
-            {
-                previousBatch = Rows[index - 1].Batch;
-            }
-
-            var line = string.Join("  ", cells.Select((c, i) => right[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i])));
-            text.AppendLine(line.TrimEnd());
+            text.AppendLine();
+            text.AppendLine("process CPU time of the same runs:");
+            TextTable(text, CpuRows, "CPU ms");
         }
 
         text.AppendLine();
@@ -109,6 +104,35 @@ public sealed class QuickBenchReport
         }
 
         return text.ToString();
+    }
+
+    private static void MarkdownTable(StringBuilder text, IReadOnlyList<BenchRow> rows, string timeHeader)
+    {
+        text.AppendLine($"| case | B | {timeHeader} | IQR | floor | ratio | per-round ratio (IQR) | target | verdict |");
+        text.AppendLine("|---|---:|---:|---:|---|---:|---:|---:|---|");
+        foreach (var row in rows)
+        {
+            text.AppendLine("| " + string.Join(" | ", Cells(row).Select(c => c.Length == 0 ? " " : c)) + " |");
+        }
+    }
+
+    private static void TextTable(StringBuilder text, IReadOnlyList<BenchRow> rows, string timeHeader)
+    {
+        string[] header = ["case", "B", timeHeader, "IQR", "floor", "ratio", "per-round", "target", "verdict"];
+        var table = new List<string[]> { header };
+        table.AddRange(rows.Select(Cells));
+        var widths = Enumerable.Range(0, header.Length).Select(i => table.Max(r => r[i].Length)).ToArray();
+        bool[] right = [false, true, true, true, false, true, true, true, false];
+        for (var index = 0; index < table.Count; index++)
+        {
+            if (index > 1 && rows[index - 1].Batch != rows[index - 2].Batch)
+            {
+                text.AppendLine();
+            }
+
+            var line = string.Join("  ", table[index].Select((c, i) => right[i] ? c.PadLeft(widths[i]) : c.PadRight(widths[i])));
+            text.AppendLine(line.TrimEnd());
+        }
     }
 
     private IEnumerable<(string Name, string Value)> Facts()

@@ -9,7 +9,7 @@ namespace Saliency.Benchmarks;
 /// Modes: <c>--quick</c> (the interleaved table of <c>saliency bench</c>), <c>--memory [N]</c> (N consecutive
 /// explanations, default 2,000), or neither (BenchmarkDotNet; pass e.g. <c>--filter *</c>).
 /// Options: <c>--threads N</c>, <c>--device cpu|cuda</c>, <c>--batch 1,8</c>, <c>--iterations N</c>,
-/// <c>--budget SECONDS</c> (quick, 0 for none), <c>--method ID</c> (memory), <c>--markdown FILE</c> (also write the table as Markdown).
+/// <c>--budget SECONDS</c> (quick, 0 for none), <c>--breakdown</c> (quick: time the engine's passes too), <c>--method ID</c> (memory), <c>--markdown FILE</c> (also write the table as Markdown).
 /// </summary>
 internal static class Program
 {
@@ -19,6 +19,7 @@ internal static class Program
         string? mode = null, markdown = null, method = null;
         int? memoryRuns = null, iterations = null;
         double? budget = null;
+        var breakdown = false;
         IReadOnlyList<int>? batches = null;
         try
         {
@@ -53,6 +54,9 @@ internal static class Program
                     case "--budget":
                         budget = double.Parse(Value(args, ref i), CultureInfo.InvariantCulture);
                         break;
+                    case "--breakdown":
+                        breakdown = true;
+                        break;
                     case "--method":
                         method = Value(args, ref i);
                         break;
@@ -83,6 +87,7 @@ internal static class Program
                     Iterations = iterations ?? defaults.Iterations,
                     MinIterations = Math.Min(defaults.MinIterations, iterations ?? defaults.Iterations),
                     TimeBudget = budget is null ? defaults.TimeBudget : budget > 0 ? TimeSpan.FromSeconds(budget.Value) : null,
+                    Breakdown = breakdown,
                     Progress = line => Console.Error.WriteLine(line),
                 });
                 Console.Write(report.ToText());
