@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using Saliency.Benchmarking;
 using TorchSharp;
 using static TorchSharp.torch;
 

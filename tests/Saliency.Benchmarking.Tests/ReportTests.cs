@@ -1,4 +1,3 @@
-using Saliency.Benchmarking;
 
 namespace Saliency.Benchmarking.Tests;
 
@@ -23,7 +22,7 @@ public class ReportTests
     public void Verdicts_tell_a_clear_miss_from_one_within_noise()
     {
         new BenchRow(BenchCase.Cam, 1, [110, 111, 112], [100, 100, 100]).Verdict.Should().Be(Verdict.Missed);
-        new BenchRow(BenchCase.Cam, 1, [100, 110, 111], [100, 100, 100]).Verdict.Should().Be(Verdict.Unclear);
+        new BenchRow(BenchCase.Cam, 1, [100, 101, 110, 111], [100, 100, 100, 100]).Verdict.Should().Be(Verdict.Unclear);
         new BenchRow(BenchCase.Forward, 1, [100, 100]).Verdict.Should().Be(Verdict.None);
     }
 

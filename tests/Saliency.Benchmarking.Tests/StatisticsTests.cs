@@ -1,4 +1,3 @@
-using Saliency.Benchmarking;
 
 namespace Saliency.Benchmarking.Tests;
 
