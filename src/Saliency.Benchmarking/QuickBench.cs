@@ -88,12 +88,16 @@ public static class QuickBench
         }
 
         var rounds = 0;
+        var lastRound = TimeSpan.Zero;
         while (rounds < options.Iterations)
         {
-            if (rounds >= options.MinIterations && options.TimeBudget is { } budget && clock.Elapsed > budget)
+            // Start no round that would end past the budget, judging by the last one.
+            if (rounds >= options.MinIterations && options.TimeBudget is { } budget && clock.Elapsed + lastRound > budget)
             {
                 break;
             }
+
+            var roundStart = clock.Elapsed;
 
             // Settle the managed heap outside the timed region, so that no round pays for another's garbage.
             GC.Collect();
@@ -114,6 +118,7 @@ public static class QuickBench
             }
 
             rounds++;
+            lastRound = clock.Elapsed - roundStart;
             progress(string.Create(CultureInfo.InvariantCulture, $"round {rounds}/{options.Iterations} done at {clock.Elapsed.TotalSeconds:0.0} s"));
         }
 
