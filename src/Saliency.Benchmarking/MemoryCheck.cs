@@ -82,7 +82,7 @@ public static class MemoryCheck
         var input = model.Input(options.Batch);
 
         var liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        var samples = new List<(int Runs, double RssMb)> { (0, Megabytes(ProcessMemory.ResidentBytes())) };
+        var samples = new List<MemorySample> { Sample(0) };
         var times = new List<double>(options.Iterations);
         var step = Math.Max(1, options.Iterations / 10);
         for (var run = 1; run <= options.Iterations; run++)
@@ -90,9 +90,9 @@ public static class MemoryCheck
             var start = Stopwatch.GetTimestamp();
             runner.Run(model.Explainable, input, options.Method);
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            if (run % options.SampleEvery == 0 || run == options.WarmRuns || run == options.Iterations)
+            if (run % options.SampleEvery == 0 || run == options.WarmRuns || run == options.Iterations / 2 || run == options.Iterations)
             {
-                samples.Add((run, Megabytes(ProcessMemory.ResidentBytes())));
+                samples.Add(Sample(run));
             }
 
             if (run % step == 0)
@@ -117,8 +117,17 @@ public static class MemoryCheck
             LoadAverage.Read());
     }
 
+    private static MemorySample Sample(int runs) =>
+        new(runs, Megabytes(ProcessMemory.ResidentBytes()), Megabytes(GC.GetGCMemoryInfo().HeapSizeBytes));
+
     private static double Megabytes(long bytes) => bytes / (1024.0 * 1024.0);
 }
+
+/// <summary>One sample of the memory check.</summary>
+/// <param name="Runs">Explanations done when it was taken.</param>
+/// <param name="RssMb">The process's resident set size, in MB.</param>
+/// <param name="ManagedHeapMb">The .NET GC heap after the last collection (<c>GCMemoryInfo.HeapSizeBytes</c>), in MB.</param>
+public readonly record struct MemorySample(int Runs, double RssMb, double ManagedHeapMb);
 
 /// <summary>The result of <see cref="MemoryCheck.Run(MemoryCheckOptions)"/>.</summary>
 public sealed class MemoryReport
@@ -128,7 +137,7 @@ public sealed class MemoryReport
     /// <param name="batch">The batch size.</param>
     /// <param name="iterations">How many explanations ran.</param>
     /// <param name="warmRuns">The run from which the process counts as warm.</param>
-    /// <param name="samples">RSS in MB after so many runs; the first is before any run.</param>
+    /// <param name="samples">Memory after so many runs; the first is before any run.</param>
     /// <param name="liveTensorsBefore">TorchSharp's live tensors on the thread before the first run.</param>
     /// <param name="liveTensorsAfter">The same after the last run.</param>
     /// <param name="medianMsPerRun">The median time of one explanation.</param>
@@ -142,7 +151,7 @@ public sealed class MemoryReport
         int batch,
         int iterations,
         int warmRuns,
-        IReadOnlyList<(int Runs, double RssMb)> samples,
+        IReadOnlyList<MemorySample> samples,
         long liveTensorsBefore,
         long liveTensorsAfter,
         double medianMsPerRun,
@@ -175,7 +184,13 @@ public sealed class MemoryReport
         RssEndMb = samples[^1].RssMb;
         RssPeakMb = samples.Max(s => s.RssMb);
         GrowthPercent = 100 * (RssEndMb - RssWarmMb) / RssWarmMb;
-        SlopeMbPer1000Runs = 1000 * SampleStatistics.Slope([.. warm.Select(s => (double)s.Runs)], [.. warm.Select(s => s.RssMb)]);
+        SlopeMbPer1000Runs = Slope(warm);
+        var half = samples.Where(s => s.Runs >= iterations / 2).ToList();
+        if (half.Count >= 2)
+        {
+            SecondHalfGrowthPercent = 100 * (half[^1].RssMb - half[0].RssMb) / half[0].RssMb;
+            SecondHalfSlopeMbPer1000Runs = Slope(half);
+        }
     }
 
     /// <summary>The method run.</summary>
@@ -190,8 +205,8 @@ public sealed class MemoryReport
     /// <summary>The run of the first warm sample.</summary>
     public int WarmRuns { get; }
 
-    /// <summary>RSS in MB after so many runs.</summary>
-    public IReadOnlyList<(int Runs, double RssMb)> Samples { get; }
+    /// <summary>Memory after so many runs.</summary>
+    public IReadOnlyList<MemorySample> Samples { get; }
 
     /// <summary>TorchSharp's live tensors on the thread before the first run (the model's parameters, the input…).</summary>
     public long LiveTensorsBefore { get; }
@@ -219,6 +234,15 @@ public sealed class MemoryReport
 
     /// <summary>The least-squares slope of RSS over the warm samples, in MB per 1,000 runs.</summary>
     public double SlopeMbPer1000Runs { get; }
+
+    /// <summary>
+    /// RSS growth over the second half of the runs, in percent: tells a process that settles (allocator arenas and
+    /// the GC heap reaching their working size) from one that leaks at a steady rate.
+    /// </summary>
+    public double? SecondHalfGrowthPercent { get; }
+
+    /// <summary>The least-squares slope of RSS over the second half of the runs, in MB per 1,000 runs.</summary>
+    public double? SecondHalfSlopeMbPer1000Runs { get; }
 
     /// <summary>The median time of one explanation, in ms.</summary>
     public double MedianMsPerRun { get; }
@@ -268,6 +292,9 @@ public sealed class MemoryReport
         return text.ToString();
     }
 
+    private static double Slope(List<MemorySample> samples) =>
+        1000 * SampleStatistics.Slope([.. samples.Select(s => (double)s.Runs)], [.. samples.Select(s => s.RssMb)]);
+
     private IEnumerable<(string Name, string Value)> Lines()
     {
         var c = CultureInfo.InvariantCulture;
@@ -277,6 +304,13 @@ public sealed class MemoryReport
         yield return ($"RSS after {Iterations} runs", string.Create(c, $"{RssEndMb:0.0} MB (peak {RssPeakMb:0.0} MB)"));
         yield return ("RSS growth from the warm start", string.Create(c, $"{GrowthPercent:+0.00;-0.00;0.00}% (flat: < {MemoryCheck.FlatGrowthPercent:0}%)"));
         yield return ("RSS slope (least squares, warm samples)", string.Create(c, $"{SlopeMbPer1000Runs:+0.00;-0.00;0.00} MB per 1,000 runs"));
+        if (SecondHalfGrowthPercent is { } lateGrowth && SecondHalfSlopeMbPer1000Runs is { } lateSlope)
+        {
+            yield return ($"RSS over the second half (runs {Iterations / 2}–{Iterations})", string.Create(c, $"{lateGrowth:+0.00;-0.00;0.00}%, slope {lateSlope:+0.00;-0.00;0.00} MB per 1,000 runs"));
+        }
+
+        var warmHeap = Samples.First(s => s.Runs >= WarmRuns).ManagedHeapMb;
+        yield return (".NET GC heap, warm start → end", string.Create(c, $"{warmHeap:0.0} → {Samples[^1].ManagedHeapMb:0.0} MB"));
         yield return ("live tensors before → after", string.Create(c, $"{LiveTensorsBefore} → {LiveTensorsAfter} ({LiveTensorsLeft:+0;-0;0} left)"));
         yield return ("verdict", IsFlat ? "flat" : "NOT FLAT");
         foreach (var fact in Environment.Facts())

@@ -58,12 +58,14 @@ public class ReportTests
     [Fact]
     public void Memory_growth_is_measured_from_the_warm_start_and_the_slope_over_warm_samples()
     {
-        (int, double)[] samples = [(0, 300), (100, 400), (200, 401), (300, 402), (400, 403)];
+        MemorySample[] samples = [new(0, 300, 5), new(100, 400, 9), new(200, 401, 9), new(300, 402, 9), new(400, 403, 9)];
         var report = new MemoryReport("grad-cam", 1, 400, 100, samples, liveTensorsBefore: 130, liveTensorsAfter: 130, 50, TimeSpan.FromSeconds(20), Environment, null, null);
 
         report.RssWarmMb.Should().Be(400);
         report.GrowthPercent.Should().BeApproximately(0.75, 1e-9);
         report.SlopeMbPer1000Runs.Should().BeApproximately(10, 1e-9);
+        report.SecondHalfGrowthPercent.Should().BeApproximately(100 * 2 / 401.0, 1e-9);
+        report.SecondHalfSlopeMbPer1000Runs.Should().BeApproximately(10, 1e-9);
         report.LiveTensorsLeft.Should().Be(0);
         report.IsFlat.Should().BeTrue();
         report.ToText().Should().Contain("+0.75%").And.Contain("130 → 130 (0 left)");
