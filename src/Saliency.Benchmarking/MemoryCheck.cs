@@ -118,7 +118,7 @@ public static class MemoryCheck
     }
 
     private static MemorySample Sample(int runs) =>
-        new(runs, Megabytes(ProcessMemory.ResidentBytes()), Megabytes(GC.GetGCMemoryInfo().HeapSizeBytes));
+        new(runs, Megabytes(ProcessMemory.ResidentBytes()), Megabytes(GC.GetGCMemoryInfo().TotalCommittedBytes));
 
     private static double Megabytes(long bytes) => bytes / (1024.0 * 1024.0);
 }
@@ -126,7 +126,7 @@ public static class MemoryCheck
 /// <summary>One sample of the memory check.</summary>
 /// <param name="Runs">Explanations done when it was taken.</param>
 /// <param name="RssMb">The process's resident set size, in MB.</param>
-/// <param name="ManagedHeapMb">The .NET GC heap after the last collection (<c>GCMemoryInfo.HeapSizeBytes</c>), in MB.</param>
+/// <param name="ManagedHeapMb">Memory the .NET GC has committed (<c>GCMemoryInfo.TotalCommittedBytes</c>, as of the last collection), in MB: its share of the RSS.</param>
 public readonly record struct MemorySample(int Runs, double RssMb, double ManagedHeapMb);
 
 /// <summary>The result of <see cref="MemoryCheck.Run(MemoryCheckOptions)"/>.</summary>
@@ -310,7 +310,7 @@ public sealed class MemoryReport
         }
 
         var warmHeap = Samples.First(s => s.Runs >= WarmRuns).ManagedHeapMb;
-        yield return (".NET GC heap, warm start → end", string.Create(c, $"{warmHeap:0.0} → {Samples[^1].ManagedHeapMb:0.0} MB"));
+        yield return (".NET GC committed, warm start → end", string.Create(c, $"{warmHeap:0.0} → {Samples[^1].ManagedHeapMb:0.0} MB"));
         yield return ("live tensors before → after", string.Create(c, $"{LiveTensorsBefore} → {LiveTensorsAfter} ({LiveTensorsLeft:+0;-0;0} left)"));
         yield return ("verdict", IsFlat ? "flat" : "NOT FLAT");
         foreach (var fact in Environment.Facts())

@@ -9,7 +9,7 @@ namespace Saliency.Benchmarks;
 /// Modes: <c>--quick</c> (the interleaved table of <c>saliency bench</c>), <c>--memory [N]</c> (N consecutive
 /// explanations, default 2,000), or neither (BenchmarkDotNet; pass e.g. <c>--filter *</c>).
 /// Options: <c>--threads N</c>, <c>--device cpu|cuda</c>, <c>--batch 1,8</c>, <c>--iterations N</c>,
-/// <c>--budget SECONDS</c> (quick, 0 for none), <c>--breakdown</c> (quick: time the engine's passes too), <c>--method ID</c> (memory), <c>--markdown FILE</c> (also write the table as Markdown).
+/// <c>--budget SECONDS</c> (quick, 0 for none), <c>--breakdown</c> (quick: time the engine's passes too), <c>--method ID</c> and <c>--warm N</c> (memory: the method, and the run from which growth is measured, default 100), <c>--markdown FILE</c> (also write the table as Markdown).
 /// </summary>
 internal static class Program
 {
@@ -17,7 +17,7 @@ internal static class Program
     {
         var rest = new List<string>();
         string? mode = null, markdown = null, method = null;
-        int? memoryRuns = null, iterations = null;
+        int? memoryRuns = null, iterations = null, warm = null;
         double? budget = null;
         var breakdown = false;
         IReadOnlyList<int>? batches = null;
@@ -56,6 +56,9 @@ internal static class Program
                         break;
                     case "--breakdown":
                         breakdown = true;
+                        break;
+                    case "--warm":
+                        warm = int.Parse(Value(args, ref i), CultureInfo.InvariantCulture);
                         break;
                     case "--method":
                         method = Value(args, ref i);
@@ -101,6 +104,7 @@ internal static class Program
                     Threads = BenchSettings.Threads,
                     Batch = batches?[0] ?? 1,
                     Method = method ?? "grad-cam",
+                    WarmRuns = warm ?? new MemoryCheckOptions().WarmRuns,
                     Progress = line => Console.Error.WriteLine(line),
                 });
                 Console.Write(memory.ToText());
