@@ -14,9 +14,11 @@ internal sealed class ReluGateState
 
 /// <summary>
 /// An autograd function placed on the output <c>y</c> of every ReLU (module, or block ending in a functional ReLU):
-/// forward <c>max(y, 0)</c>, which leaves a ReLU output unchanged; backward <c>g·(y &gt; 0)</c> in plain mode (exactly
-/// ReLU's own gradient) or <c>(g &gt; 0)·g·(y &gt; 0)</c> in guided mode. Since <c>y &gt; 0 ⇔ x &gt; 0</c> for <c>y = ReLU(x)</c>,
-/// the ReLU's own backward that follows changes nothing, and the composition is Guided Backprop's rule.
+/// forward <c>max(y, 0)</c>, which leaves a ReLU output unchanged; backward <c>g</c> in plain mode or <c>max(g, 0)</c>
+/// in guided mode. The ReLU's own backward comes next and multiplies by <c>(y &gt; 0)</c> (<c>y &gt; 0 ⇔ x &gt; 0</c> for
+/// <c>y = ReLU(x)</c>), so the composition is ReLU's gradient <c>g·(x &gt; 0)</c> or Guided Backprop's rule
+/// <c>(g &gt; 0)·g·(x &gt; 0)</c>. The gate does not repeat that mask: it would cost a comparison and a product per
+/// ReLU on every guided backward (about 5% of a resnet18 input gradient) and change no value.
 /// </summary>
 internal sealed class ReluGate : SingleTensorFunction<ReluGate>
 {
@@ -28,18 +30,15 @@ internal sealed class ReluGate : SingleTensorFunction<ReluGate>
 
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
-        var y = ((Tensor)vars[0]).clamp_min(0);
-        ctx.save_for_backward([y]);
         ctx.save_data(StateKey, vars[1]);
-        return y;
+        return ((Tensor)vars[0]).clamp_min(0);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
     {
+        // The gate follows a ReLU, whose own backward comes next and multiplies by (y > 0): masking here too would
+        // only repeat it. So plain mode passes the gradient through and guided mode keeps its positive part.
         var state = (ReluGateState)ctx.get_data(StateKey);
-        using var y = ctx.get_saved_variables()[0];
-        using var open = y.gt(0);
-        var result = state.Mode == GradientMode.Guided ? grad_output.clamp_min(0).mul_(open) : grad_output.mul(open);
-        return [result, null!];
+        return [state.Mode == GradientMode.Guided ? grad_output.clamp_min(0) : grad_output, null!];
     }
 }

@@ -1,0 +1,93 @@
+using System.Globalization;
+using System.Reflection;
+using System.Runtime.InteropServices;
+using TorchSharp;
+
+namespace Saliency.Benchmarking;
+
+/// <summary>The machine and software a measurement ran on, printed with every table.</summary>
+/// <param name="Cpu">The CPU model (from <c>/proc/cpuinfo</c> on Linux).</param>
+/// <param name="LogicalCores">Logical processors visible to the process.</param>
+/// <param name="MemoryGiB">Physical memory in GiB, if known.</param>
+/// <param name="Os">The operating system.</param>
+/// <param name="DotNet">The .NET runtime.</param>
+/// <param name="TorchSharp">The TorchSharp assembly version.</param>
+/// <param name="LibTorch">The libtorch version TorchSharp reports.</param>
+/// <param name="TorchVision">The TorchVision assembly version.</param>
+/// <param name="Saliency">The Saliency.Core assembly version.</param>
+/// <param name="Device">The device measured.</param>
+/// <param name="Threads">libtorch intra-op threads (<c>torch.get_num_threads()</c>).</param>
+/// <param name="InteropThreads">libtorch inter-op threads.</param>
+public sealed record BenchEnvironment(
+    string Cpu,
+    int LogicalCores,
+    double? MemoryGiB,
+    string Os,
+    string DotNet,
+    string TorchSharp,
+    string LibTorch,
+    string TorchVision,
+    string Saliency,
+    string Device,
+    int Threads,
+    int InteropThreads)
+{
+    /// <summary>Reads the environment of this process.</summary>
+    /// <param name="device">The device measured.</param>
+    /// <returns>The environment.</returns>
+    public static BenchEnvironment Capture(string device)
+    {
+        TorchRuntime.EnsureInitialized();
+        return new BenchEnvironment(
+            CpuModel(),
+            Environment.ProcessorCount,
+            ProcessMemory.TotalGiB(),
+            RuntimeInformation.OSDescription,
+            RuntimeInformation.FrameworkDescription,
+            VersionOf(typeof(torch).Assembly),
+            torch.__version__,
+            VersionOf(typeof(torchvision).Assembly),
+            VersionOf(typeof(SaliencyHost).Assembly),
+            device,
+            torch.get_num_threads(),
+            torch.get_num_interop_threads());
+    }
+
+    /// <summary>One line per fact, for the text report.</summary>
+    /// <returns>The lines.</returns>
+    public IEnumerable<(string Name, string Value)> Facts()
+    {
+        yield return ("machine", $"{Cpu}, {LogicalCores} logical cores{(MemoryGiB is { } gib ? string.Create(CultureInfo.InvariantCulture, $", {gib:0.#} GiB") : string.Empty)}");
+        yield return ("os", Os);
+        yield return ("runtime", DotNet);
+        yield return ("torch", $"TorchSharp {TorchSharp}, libtorch {LibTorch}, TorchVision {TorchVision}");
+        yield return ("saliency", Saliency);
+        yield return ("device", Device);
+        yield return ("threads", string.Create(CultureInfo.InvariantCulture, $"torch.set_num_threads({Threads}), interop {InteropThreads}"));
+    }
+
+    private static string VersionOf(Assembly assembly)
+    {
+        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        var version = informational ?? assembly.GetName().Version?.ToString() ?? "?";
+        var plus = version.IndexOf('+', StringComparison.Ordinal);
+        return plus > 0 ? version[..plus] : version;
+    }
+
+    private static string CpuModel()
+    {
+        const string cpuinfo = "/proc/cpuinfo";
+        if (File.Exists(cpuinfo))
+        {
+            foreach (var line in File.ReadLines(cpuinfo))
+            {
+                if (line.StartsWith("model name", StringComparison.Ordinal) && line.IndexOf(':', StringComparison.Ordinal) is var colon and > 0)
+                {
+                    return line[(colon + 1)..].Trim();
+                }
+            }
+        }
+
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
