@@ -10,7 +10,7 @@ public sealed record TrainingOptions
     public string DataDirectory { get; init; } = FashionMnist.DefaultDirectory;
 
     /// <summary>Epochs; one epoch is 30,000 canvases (two items each: as many items as the training split has).</summary>
-    public int Epochs { get; init; } = 4;
+    public int Epochs { get; init; } = 2;
 
     /// <summary>Seeds the weight initialisation (<c>torch.manual_seed</c>) and the canvas generator.</summary>
     public int Seed { get; init; } = 1;

@@ -1,0 +1,36 @@
+using Saliency.Imaging;
+
+namespace Saliency.Cli.Explaining;
+
+/// <summary>The image paths to explain: files as given, folders expanded to their PNG and JPEG files (sorted, not recursive).</summary>
+internal static class ImageInputs
+{
+    /// <summary>Expands <paramref name="arguments"/>. A path that does not exist is kept, to be reported as that image's failure.</summary>
+    /// <exception cref="ArgumentException">Nothing was given, or the folders hold no image.</exception>
+    public static IReadOnlyList<string> Collect(IReadOnlyList<string> arguments)
+    {
+        if (arguments.Count == 0)
+        {
+            throw new ArgumentException("No images given: pass image files or folders, e.g. saliency explain photos/.");
+        }
+
+        var paths = new List<string>();
+        foreach (var argument in arguments)
+        {
+            if (Directory.Exists(argument))
+            {
+                paths.AddRange(Directory.EnumerateFiles(argument)
+                    .Where(f => ImageFile.Extensions.Contains(Path.GetExtension(f).ToLowerInvariant()))
+                    .Order(StringComparer.Ordinal));
+            }
+            else
+            {
+                paths.Add(argument);
+            }
+        }
+
+        return paths.Count > 0
+            ? paths
+            : throw new ArgumentException($"No PNG or JPEG files in {string.Join(", ", arguments)}.");
+    }
+}
