@@ -1,5 +1,6 @@
 using System.Reflection;
 using Saliency.Imaging;
+using TorchSharp;
 
 namespace Saliency.Models;
 
@@ -25,8 +26,21 @@ public static class BuiltInModels
         () => new FashionGapNet(),
         () => OpenResource(FashionGapWeightsResource));
 
+    /// <summary>
+    /// <c>resnet18</c>: TorchVision's ResNet-18 for 224×224 RGB inputs with ImageNet normalisation, explained at
+    /// <c>layer4</c> (default) or <c>layer3</c>, CAM through its <c>fc</c> head. No weights are bundled: pass a PyTorch
+    /// <c>state_dict</c> saved as safetensors (the key names are PyTorch's).
+    /// </summary>
+    public static ModelDefinition ResNet18 { get; } = new(
+        "resnet18",
+        "TorchVision's ResNet-18 (224×224 RGB, ImageNet normalisation), layers layer4 and layer3, head fc; bring its weights with --weights.",
+        InputSpec.ImageNet,
+        ClassLabels.None,
+        () => ExplainableModule.Create(torchvision.models.resnet18(), ["layer4", "layer3"], "fc"),
+        null);
+
     /// <summary>Every built-in model.</summary>
-    public static IReadOnlyList<ModelDefinition> All { get; } = [FashionGap];
+    public static IReadOnlyList<ModelDefinition> All { get; } = [FashionGap, ResNet18];
 
     /// <summary>Finds a built-in model by name (case-insensitive).</summary>
     /// <param name="name">The name.</param>

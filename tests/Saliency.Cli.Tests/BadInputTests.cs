@@ -25,12 +25,12 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void An_unreadable_image_fails_alone()
     {
-        var folder = _temp["folder.png"];
-        Directory.CreateDirectory(folder);
+        var path = _temp.WriteSamples("locked", 1)[0];
+        using var writer = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
 
-        var run = ExplainWithGoodImage(folder);
+        var run = ExplainWithGoodImage(path);
 
-        AssertImageFailed(run, "folder.png", "cannot read: it is a directory");
+        AssertImageFailed(run, "locked/canvas-01.png", "cannot read: The process cannot access the file");
     }
 
     [Fact]
@@ -148,7 +148,7 @@ public sealed class BadInputTests : IDisposable
         var run = Cli.Run("layers", "--model", "fashon-gap");
 
         run.ExitCode.Should().Be(2);
-        OneErrorLine(run).Should().Be("error: Unknown model 'fashon-gap'. Did you mean 'fashion-gap'? Built-in models: fashion-gap; a user model is given as ASSEMBLY.dll:Namespace.Type.");
+        OneErrorLine(run).Should().Be("error: Unknown model 'fashon-gap'. Did you mean 'fashion-gap'? Built-in models: fashion-gap, resnet18; a user model is given as ASSEMBLY.dll:Namespace.Type.");
     }
 
     [Fact]
@@ -191,6 +191,19 @@ public sealed class BadInputTests : IDisposable
     }
 
     [Fact]
+    public void A_target_out_of_range_of_a_user_model_without_labels_is_refused_once_for_the_whole_run()
+    {
+        var first = Png.Write(_temp["a.png"], 32, 32, SKColors.Red);
+        var second = Png.Write(_temp["b.png"], 32, 32, SKColors.Blue);
+
+        var run = Cli.Run("explain", first, second, "--model", EndToEndTests.UserModelPath(), "--size", "32", "--target", "7", "--out", _temp["out"]);
+
+        run.ExitCode.Should().Be(2);
+        OneErrorLine(run).Should().Be("error: Target 7 is out of range: the model has 4 classes (0 to 3).");
+        Directory.Exists(_temp["out"]).Should().BeFalse();
+    }
+
+    [Fact]
     public void An_unknown_label_gets_the_nearest_name()
     {
         var run = Cli.Run("explain", _temp.WriteSamples("good", 1)[0], "--target", "snekaer");
@@ -219,7 +232,7 @@ public sealed class BadInputTests : IDisposable
         var run = Cli.Run("explain", "a.png", "--methd", "cam");
 
         run.ExitCode.Should().Be(2);
-        OneErrorLine(run).Should().Contain("--methd");
+        OneErrorLine(run).Should().Be("error: Unknown option 'methd'.");
     }
 
     [Fact]
@@ -241,7 +254,7 @@ public sealed class BadInputTests : IDisposable
     private void AssertImageFailed(CliRun run, string name, string problem)
     {
         run.ExitCode.Should().Be(1, run.ToString());
-        OneErrorLine(run).Should().Be($"error: {_temp[name]}: {problem}");
+        OneErrorLine(run).Should().StartWith($"error: {_temp[name]}: {problem}");
         Directory.GetFiles(_temp["out"]).Should().ContainSingle("the good image is still explained").Which.Should().Match("*/canvas-01.grad-cam.*.png");
         run.Out.Should().Contain($"Explained 1 of 2 image(s)").And.Contain($"1 failed: {_temp[name]}");
     }

@@ -141,6 +141,31 @@ public sealed class EndToEndTests : IDisposable
         user.Out.Should().MatchRegex(@"features\s*│\s*Sequential\s*│\s*\*").And.MatchRegex(@"first\s*│\s*Conv2d\s*│\s*│");
     }
 
+    [Fact]
+    public void Resnet18_lists_its_layers_without_weights_and_explains_with_weights_given()
+    {
+        var weights = _temp["resnet18.safetensors"];
+        using (var resnet = TorchSharp.torchvision.models.resnet18())
+        {
+            ModelWeights.Save(resnet, weights);
+        }
+
+        Png.Write(_temp["photo.png"], 80, 60, SkiaSharp.SKColors.Teal);
+
+        var layers = Cli.Run("layers", "--model", "resnet18");
+        var withoutWeights = Cli.Run("explain", _temp["photo.png"], "--model", "resnet18");
+        var explained = Cli.Run("explain", _temp["photo.png"], "--model", "resnet18", "--weights", weights, "--size", "64", "--method", "cam,guided-backprop", "--out", _temp["out"]);
+
+        layers.ExitCode.Should().Be(0, layers.ToString());
+        layers.Out.Should().MatchRegex(@"layer4\s*│\s*Sequential\s*│\s*\*").And.Contain("layer3").And.Contain("Linear(512 → 1000)");
+        withoutWeights.ExitCode.Should().Be(2);
+        withoutWeights.ErrorLines.Should().Equal("error: Model 'resnet18' has no bundled weights: pass --weights FILE.safetensors.");
+        explained.ExitCode.Should().Be(0, explained.ToString());
+        var files = Directory.GetFiles(_temp["out"]);
+        files.Should().HaveCount(2);
+        files.Select(Png.Size).Should().AllBeEquivalentTo((80, 60));
+    }
+
     [Theory]
     [InlineData("explain")]
     [InlineData("demo")]

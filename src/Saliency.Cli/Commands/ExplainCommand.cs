@@ -93,7 +93,7 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         using var model = ModelLoader.Load(settings, host.Device);
         var layer = settings.Layer ?? model.Explainable.DefaultLayer;
         _ = model.Explainable.GetLayer(layer);
-        var targets = TargetPlan.Create(Split(settings.Targets), settings.TargetsFrom, settings.TopK, model.Labels);
+        var targets = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.TargetsFrom, settings.TopK, model.Labels);
         var limits = ImageLimits.Default with { MaxPixels = settings.MaxPixels };
         var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits));
 
@@ -119,14 +119,15 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
             return done;
         });
 
+        foreach (var warning in explainer.Warnings)
+        {
+            console.Warn(warning);
+        }
+
         var failed = outcomes.Where(o => o.Error is not null).ToList();
         var files = outcomes.Sum(o => o.Files.Count);
         var summary = $"Explained {outcomes.Count - failed.Count} of {outcomes.Count} image(s) with {string.Join(", ", methods)} at layer {layer}: {files} file(s) in {settings.Out}";
         console.WriteLine(failed.Count == 0 ? summary + "." : $"{summary}; {failed.Count} failed: {string.Join(", ", failed.Select(f => f.Path))}.");
         return failed.Count == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
     }
-
-    /// <summary>Repeated options may also hold comma-separated values.</summary>
-    internal static IReadOnlyList<string> Split(IEnumerable<string> values) =>
-        [.. values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))];
 }

@@ -10,7 +10,7 @@ internal sealed class LayersCommand(CliConsole console) : Command<ModelSettings>
 {
     public override int Execute(CommandContext context, ModelSettings settings, CancellationToken cancellationToken)
     {
-        using var model = ModelLoader.Load(settings, DeviceSelector.Parse("cpu"));
+        using var model = ModelLoader.Load(settings, DeviceSelector.Parse("cpu"), requireWeights: false);
         var explainable = model.Explainable;
         var table = new Table().AddColumns("Layer", "Module", "Default");
         foreach (var layer in explainable.Layers)

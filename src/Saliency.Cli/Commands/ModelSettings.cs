@@ -8,7 +8,7 @@ namespace Saliency.Cli.Commands;
 internal class ModelSettings : GlobalSettings
 {
     [CommandOption("-m|--model <MODEL>")]
-    [Description("A built-in model (fashion-gap), or a user model as ASSEMBLY.dll:Namespace.Type (a class annotated with [[ExplainLayer]], with a public parameterless constructor).")]
+    [Description("A built-in model (fashion-gap, resnet18), or a user model as ASSEMBLY.dll:Namespace.Type (a class annotated with [[ExplainLayer]], with a public parameterless constructor).")]
     [DefaultValue("fashion-gap")]
     public string Model { get; set; } = "fashion-gap";
 

@@ -12,6 +12,10 @@ namespace Saliency.Cli.Explaining;
 internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, ExplainOptions options)
 {
     private readonly OutputWriter _writer = new(model, options);
+    private readonly SortedSet<string> _warnings = new(StringComparer.Ordinal);
+
+    /// <summary>The methods' caveats so far (for example, ReLUs Guided Backprop could not guide), each once.</summary>
+    public IReadOnlyCollection<string> Warnings => _warnings;
 
     public IReadOnlyList<ImageOutcome> Run(IReadOnlyList<string> paths)
     {
@@ -57,6 +61,8 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
             logits = [.. Enumerable.Range(0, images.Count).Select(i => capture.Logits[i].cpu().data<float>().ToArray())];
         }
 
+        options.Targets.CheckClassCount(logits[0].Length);
+
         // Targets per image; an image whose targets cannot be resolved (CSV) fails alone.
         var kept = new List<(int Row, int Index, SKBitmap Bitmap, IReadOnlyList<long> Targets)>();
         for (var row = 0; row < images.Count; row++)
@@ -92,6 +98,11 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
         var results = host.Explain(model.Explainable, input, requests);
         try
         {
+            foreach (var result in results)
+            {
+                _warnings.UnionWith(result.Warnings.Select(w => $"{result.Method}: {w}"));
+            }
+
             for (var item = 0; item < kept.Count; item++)
             {
                 var (row, index, bitmap, targets) = kept[item];

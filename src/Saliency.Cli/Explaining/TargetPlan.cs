@@ -54,6 +54,16 @@ internal sealed class TargetPlan
             : new TargetPlan(labels, null, null, null, topK ?? 1);
     }
 
+    /// <summary>Checks explicit targets against the model's class count, known once a forward pass has run.</summary>
+    /// <exception cref="ArgumentException">A target is out of range: the whole run is wrong, not one image.</exception>
+    public void CheckClassCount(int classes)
+    {
+        foreach (var target in _explicit ?? [])
+        {
+            _ = _labels.Resolve(target, classes);
+        }
+    }
+
     /// <summary>The classes to explain for <paramref name="imagePath"/>, given its logits.</summary>
     /// <exception cref="ArgumentException">The image has no row in the CSV, or its row names an unknown or out-of-range class.</exception>
     public IReadOnlyList<long> For(string imagePath, float[] logits)

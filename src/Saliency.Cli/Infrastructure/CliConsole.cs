@@ -9,14 +9,17 @@ namespace Saliency.Cli.Infrastructure;
 /// </summary>
 internal sealed class CliConsole
 {
-    public CliConsole(IAnsiConsole output, TextWriter error, bool interactive)
+    private readonly TextWriter _lines;
+
+    public CliConsole(IAnsiConsole output, TextWriter lines, TextWriter error, bool interactive)
     {
         Out = output;
+        _lines = lines;
         Error = error;
         Interactive = interactive;
     }
 
-    /// <summary>Results, tables and progress.</summary>
+    /// <summary>Tables, help and progress bars.</summary>
     public IAnsiConsole Out { get; }
 
     /// <summary>Errors and warnings, one line each.</summary>
@@ -38,11 +41,11 @@ internal sealed class CliConsole
         });
         if (!interactive)
         {
-            // Redirected output has no width: wrap long lines at 160 columns, not Spectre's default of 80.
+            // Redirected output has no width: lay out tables and help for 160 columns, not Spectre's default of 80.
             output.Profile.Width = 160;
         }
 
-        return new CliConsole(output, Console.Error, interactive);
+        return new CliConsole(output, Console.Out, Console.Error, interactive);
     }
 
     /// <summary>Plain-text console writing to <paramref name="output"/> and <paramref name="error"/> (tests, pipes).</summary>
@@ -56,11 +59,11 @@ internal sealed class CliConsole
             Out = new AnsiConsoleOutput(output),
         });
         console.Profile.Width = 160;
-        return new CliConsole(console, error, interactive: false);
+        return new CliConsole(console, output, error, interactive: false);
     }
 
-    /// <summary>Writes a plain line to <see cref="Out"/> (no markup interpretation).</summary>
-    public void WriteLine(string text) => Out.WriteLine(text);
+    /// <summary>Writes a plain line to stdout, never wrapped and without markup.</summary>
+    public void WriteLine(string text) => _lines.WriteLine(text);
 
     /// <summary>Writes <c>warning: …</c> to <see cref="Error"/>.</summary>
     public void Warn(string message) => Error.WriteLine($"warning: {message}");

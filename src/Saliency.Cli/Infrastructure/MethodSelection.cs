@@ -1,5 +1,3 @@
-using Saliency.Cli.Commands;
-
 namespace Saliency.Cli.Infrastructure;
 
 /// <summary>Checks method ids against the loaded methods before any work starts.</summary>
@@ -10,7 +8,7 @@ internal static class MethodSelection
     public static IReadOnlyList<string> Resolve(SaliencyHost host, IEnumerable<string> requested)
     {
         var loaded = host.Methods.Select(m => m.Id).ToList();
-        var ids = ExplainCommand.Split(requested).Distinct(StringComparer.Ordinal).ToList();
+        var ids = OptionValues.Split(requested).Distinct(StringComparer.Ordinal).ToList();
         if (ids.Count == 0)
         {
             throw new ArgumentException("No method given: pass --method, e.g. --method grad-cam.");

@@ -18,20 +18,25 @@ internal static class ModelLoader
 {
     private const string UserModelForm = "ASSEMBLY.dll:Namespace.Type";
 
+    private static readonly HashSet<string> s_probedDirectories = new(StringComparer.Ordinal);
+
     /// <summary>Loads the model, its weights and its input spec, in eval mode, on <paramref name="device"/>.</summary>
+    /// <param name="settings">The model options.</param>
+    /// <param name="device">Where the model runs.</param>
+    /// <param name="requireWeights">Whether a built-in model without bundled weights needs <c>--weights</c> (not for listing layers).</param>
     /// <exception cref="SaliencyException">The model, its type or its weights cannot be used; the message says why.</exception>
-    public static LoadedModel Load(ModelSettings settings, Device device)
+    public static LoadedModel Load(ModelSettings settings, Device device, bool requireWeights = true)
     {
         ArgumentNullException.ThrowIfNull(settings);
         TorchRuntime.EnsureInitialized();
         var builtIn = BuiltInModels.Find(settings.Model);
-        var loaded = builtIn is not null ? LoadBuiltIn(builtIn, settings) : LoadUserModel(settings);
+        var loaded = builtIn is not null ? LoadBuiltIn(builtIn, settings, requireWeights) : LoadUserModel(settings);
         loaded.Explainable.Module.eval();
         loaded.Explainable.Module.to(device);
         return loaded;
     }
 
-    private static LoadedModel LoadBuiltIn(ModelDefinition definition, ModelSettings settings)
+    private static LoadedModel LoadBuiltIn(ModelDefinition definition, ModelSettings settings, bool requireWeights)
     {
         var model = definition.Create();
         try
@@ -45,7 +50,7 @@ internal static class ModelLoader
                 using var weights = definition.OpenWeights();
                 ModelWeights.Load(model.Module, weights, $"(bundled weights of {definition.Name})");
             }
-            else
+            else if (requireWeights)
             {
                 throw new SaliencyException($"Model '{definition.Name}' has no bundled weights: pass --weights FILE.safetensors.");
             }
@@ -98,12 +103,7 @@ internal static class ModelLoader
             throw new SaliencyException($"Model assembly {path} does not exist.");
         }
 
-        var directory = Path.GetDirectoryName(path)!;
-        AssemblyLoadContext.Default.Resolving += (context, name) =>
-        {
-            var candidate = Path.Combine(directory, name.Name + ".dll");
-            return File.Exists(candidate) ? context.LoadFromAssemblyPath(candidate) : null;
-        };
+        ProbeForDependencies(Path.GetDirectoryName(path)!);
         try
         {
             return AssemblyLoadContext.Default.LoadFromAssemblyPath(path);
@@ -112,6 +112,24 @@ internal static class ModelLoader
         {
             throw new SaliencyException($"Model assembly {path} is not a .NET assembly ({e.Message}).", e);
         }
+    }
+
+    /// <summary>Lets the default load context find a user model's own dependencies next to it.</summary>
+    private static void ProbeForDependencies(string directory)
+    {
+        lock (s_probedDirectories)
+        {
+            if (!s_probedDirectories.Add(directory))
+            {
+                return;
+            }
+        }
+
+        AssemblyLoadContext.Default.Resolving += (context, name) =>
+        {
+            var candidate = Path.Combine(directory, name.Name + ".dll");
+            return File.Exists(candidate) ? context.LoadFromAssemblyPath(candidate) : null;
+        };
     }
 
     private static Type FindType(Assembly assembly, string typeName, string path)
