@@ -58,7 +58,7 @@ internal static class SaliencyApp
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled"),
             CommandAppException => (ExitCodes.BadInput, e.Message),
             SaliencyNativeLibraryException => (ExitCodes.InternalError, e.Message),
-            SaliencyException or ArgumentException or FileNotFoundException or DirectoryNotFoundException or InvalidDataException
+            SaliencyException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                 => (ExitCodes.BadInput, e.Message),
             _ => (ExitCodes.InternalError, $"{e.GetType().Name}: {e.Message}{(verbose ? string.Empty : " (rerun with --verbose for details)")}"),
         };

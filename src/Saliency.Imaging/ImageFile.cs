@@ -19,20 +19,32 @@ public static class ImageFile
     public static SKBitmap Load(string path, ImageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
+        return Decode(ReadAll(path), path, limits);
+    }
+
+    /// <summary>Decodes PNG or JPEG bytes as <see cref="Load"/> does.</summary>
+    /// <param name="bytes">The encoded image.</param>
+    /// <param name="name">The image's name or path, for messages.</param>
+    /// <param name="limits">The size limit; <see cref="ImageLimits.Default"/> when <see langword="null"/>.</param>
+    /// <returns>The bitmap; the caller disposes it.</returns>
+    /// <exception cref="ImageException">The bytes are not PNG/JPEG, corrupt, truncated or too large.</exception>
+    public static SKBitmap Decode(byte[] bytes, string name, ImageLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        ArgumentNullException.ThrowIfNull(name);
         limits ??= ImageLimits.Default;
-        var bytes = ReadAll(path);
         using var data = SKData.CreateCopy(bytes);
         using var codec = SKCodec.Create(data)
-            ?? throw new ImageException(path, Unrecognised(bytes));
+            ?? throw new ImageException(name, Unrecognised(bytes));
         if (codec.EncodedFormat is not (SKEncodedImageFormat.Png or SKEncodedImageFormat.Jpeg))
         {
-            throw new ImageException(path, $"unsupported image format {codec.EncodedFormat.ToString().ToUpperInvariant()}; use PNG or JPEG");
+            throw new ImageException(name, $"unsupported image format {codec.EncodedFormat.ToString().ToUpperInvariant()}; use PNG or JPEG");
         }
 
         var (width, height) = (codec.Info.Width, codec.Info.Height);
         if (limits.Refusal(width, height) is { } refusal)
         {
-            throw new ImageException(path, $"image too large: {refusal} (not decoded)");
+            throw new ImageException(name, $"image too large: {refusal} (not decoded)");
         }
 
         var info = new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul);
@@ -42,7 +54,7 @@ public static class ImageFile
         {
             bitmap.Dispose();
             var what = result == SKCodecResult.IncompleteInput ? "truncated" : "corrupt";
-            throw new ImageException(path, $"{what} {codec.EncodedFormat.ToString().ToUpperInvariant()} image: the decoder reported {result}");
+            throw new ImageException(name, $"{what} {codec.EncodedFormat.ToString().ToUpperInvariant()} image: the decoder reported {result}");
         }
 
         return Flatten(bitmap);

@@ -4,7 +4,6 @@ using Saliency.Cli.Commands;
 using Saliency.Imaging;
 using Saliency.Models;
 using Saliency.Models.Training;
-using SkiaSharp;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 
@@ -33,7 +32,7 @@ public sealed class ClassDiscriminationTests(DemoModelFixture fixture, ITestOutp
     public void Cam_and_grad_cam_for_each_class_peak_on_that_class_item(int index)
     {
         var sample = DemoSamples.All[index];
-        using var image = SKBitmap.Decode(sample.Png);
+        using var image = ImageFile.Decode(sample.Png, sample.Name);
         using var scope = NewDisposeScope();
         var input = ImageTensors.ToBatch([image], fixture.Model.Input);
 
@@ -64,7 +63,7 @@ public sealed class ClassDiscriminationTests(DemoModelFixture fixture, ITestOutp
     public void The_model_ranks_both_items_of_every_sample_in_its_top_two(int index)
     {
         var sample = DemoSamples.All[index];
-        using var image = SKBitmap.Decode(sample.Png);
+        using var image = ImageFile.Decode(sample.Png, sample.Name);
         using var scope = NewDisposeScope();
         var input = ImageTensors.ToBatch([image], fixture.Model.Input);
         using var capture = SaliencyEngine.Capture(fixture.Model.Explainable, input, gradients: false);

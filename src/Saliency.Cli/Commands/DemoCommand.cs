@@ -88,7 +88,7 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
         }
 
         var sample = DemoSamples.All[0];
-        return (sample.Name, SKBitmap.Decode(sample.Png));
+        return (sample.Name, ImageFile.Decode(sample.Png, sample.Name));
     }
 }
 

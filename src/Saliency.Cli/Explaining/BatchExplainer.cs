@@ -54,48 +54,18 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
     private void Explain(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, ImageOutcome?[] outcomes)
     {
         using var scope = NewDisposeScope();
-        var all = ImageTensors.ToBatch([.. images.Select(i => i.Bitmap)], model.Input);
-        float[][] logits;
-        using (var capture = SaliencyEngine.Capture(model.Explainable, all, options.Layer, gradients: false))
-        {
-            logits = [.. Enumerable.Range(0, images.Count).Select(i => capture.Logits[i].cpu().data<float>().ToArray())];
-        }
-
+        var batch = ImageTensors.ToBatch([.. images.Select(i => i.Bitmap)], model.Input);
+        var logits = Predict(batch);
         options.Targets.CheckClassCount(logits[0].Length);
-
-        // Targets per image; an image whose targets cannot be resolved (CSV) fails alone.
-        var kept = new List<(int Row, int Index, SKBitmap Bitmap, IReadOnlyList<long> Targets)>();
-        for (var row = 0; row < images.Count; row++)
-        {
-            var (index, bitmap) = images[row];
-            try
-            {
-                kept.Add((row, index, bitmap, options.Targets.For(paths[index], logits[row])));
-            }
-            catch (ArgumentException e)
-            {
-                outcomes[index] = ImageOutcome.Failed(paths[index], e.Message);
-            }
-        }
-
-        if (kept.Count == 0)
+        var subjects = ResolveTargets(paths, images, logits, outcomes);
+        if (subjects.Count == 0)
         {
             return;
         }
 
-        var input = all.index_select(0, tensor(kept.Select(k => (long)k.Row).ToArray()));
-        var slots = kept.Max(k => k.Targets.Count);
-        var requests = new List<ExplainRequest>();
-        foreach (var method in options.Methods)
-        {
-            for (var slot = 0; slot < slots; slot++)
-            {
-                var slotTargets = kept.Select(k => k.Targets[Math.Min(slot, k.Targets.Count - 1)]).ToList();
-                requests.Add(new ExplainRequest(method) { Layer = options.Layer, Targets = slotTargets });
-            }
-        }
-
-        var results = host.Explain(model.Explainable, input, requests);
+        var input = batch.index_select(0, tensor(subjects.Select(s => (long)s.Row).ToArray()));
+        var slots = subjects.Max(s => s.Targets.Count);
+        var results = host.Explain(model.Explainable, input, Requests(subjects, slots));
         try
         {
             foreach (var result in results)
@@ -103,19 +73,19 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
                 _warnings.UnionWith(result.Warnings.Select(w => $"{result.Method}: {w}"));
             }
 
-            for (var item = 0; item < kept.Count; item++)
+            for (var item = 0; item < subjects.Count; item++)
             {
-                var (row, index, bitmap, targets) = kept[item];
+                var subject = subjects[item];
                 var explanations = new List<Explanation>();
                 for (var m = 0; m < options.Methods.Count; m++)
                 {
-                    for (var slot = 0; slot < targets.Count; slot++)
+                    for (var slot = 0; slot < subject.Targets.Count; slot++)
                     {
-                        explanations.Add(new Explanation(options.Methods[m], targets[slot], results[(m * slots) + slot], item));
+                        explanations.Add(new Explanation(options.Methods[m], subject.Targets[slot], results[(m * slots) + slot], item));
                     }
                 }
 
-                outcomes[index] = _writer.Write(paths[index], bitmap, explanations, logits[row]);
+                outcomes[subject.Index] = _writer.Write(paths[subject.Index], subject.Bitmap, explanations, logits[subject.Row]);
             }
         }
         finally
@@ -126,6 +96,47 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
             }
         }
     }
+
+    /// <summary>Each image's logits, from one forward pass without gradients.</summary>
+    private float[][] Predict(Tensor batch)
+    {
+        using var capture = SaliencyEngine.Capture(model.Explainable, batch, options.Layer, gradients: false);
+        return [.. Enumerable.Range(0, (int)batch.shape[0]).Select(i => capture.Logits[i].cpu().data<float>().ToArray())];
+    }
+
+    /// <summary>The images whose targets resolve; an image whose targets do not (a bad CSV row) fails alone.</summary>
+    private List<Subject> ResolveTargets(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, float[][] logits, ImageOutcome?[] outcomes)
+    {
+        var subjects = new List<Subject>();
+        for (var row = 0; row < images.Count; row++)
+        {
+            var (index, bitmap) = images[row];
+            try
+            {
+                subjects.Add(new Subject(row, index, bitmap, options.Targets.For(paths[index], logits[row])));
+            }
+            catch (ArgumentException e)
+            {
+                outcomes[index] = ImageOutcome.Failed(paths[index], e.Message);
+            }
+        }
+
+        return subjects;
+    }
+
+    /// <summary>
+    /// One request per method and target slot: slot <c>j</c> asks for every image's <c>j</c>-th target (an image with
+    /// fewer targets repeats its last one, whose result is not written twice). All share one forward pass per layer.
+    /// </summary>
+    private List<ExplainRequest> Requests(List<Subject> subjects, int slots) =>
+        [.. options.Methods.SelectMany(method => Enumerable.Range(0, slots).Select(slot => new ExplainRequest(method)
+        {
+            Layer = options.Layer,
+            Targets = [.. subjects.Select(s => s.Targets[Math.Min(slot, s.Targets.Count - 1)])],
+        }))];
+
+    /// <summary>An image being explained: its row in the decoded batch, its index among the paths, its pixels and targets.</summary>
+    private sealed record Subject(int Row, int Index, SKBitmap Bitmap, IReadOnlyList<long> Targets);
 }
 
 /// <summary>One method's explanation of one target of one image: row <paramref name="Item"/> of <paramref name="Result"/>.</summary>

@@ -9,7 +9,7 @@ internal static class ExitCodes
     /// <summary>Some inputs failed (each was reported on stderr); the others were processed.</summary>
     public const int SomeFailed = 1;
 
-    /// <summary>Nothing was done: bad usage or bad input (unknown option, model, method, layer or label; bad weights…).</summary>
+    /// <summary>Nothing was done: bad usage or bad input (unknown option, model, method, layer or label; bad weights; an output that cannot be written…).</summary>
     public const int BadInput = 2;
 
     /// <summary>An unexpected error (a bug): rerun with <c>--verbose</c> for the stack trace.</summary>
