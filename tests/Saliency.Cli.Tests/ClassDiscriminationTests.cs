@@ -1,6 +1,6 @@
+using Saliency.Cli.Commands;
 using Saliency.Cli.Infrastructure;
 using Saliency.Cli.Modeling;
-using Saliency.Cli.Commands;
 using Saliency.Imaging;
 using Saliency.Models;
 using Saliency.Models.Training;
