@@ -42,23 +42,5 @@ public static class Overlay
         return Bitmaps.FromRgba(image.Width, image.Height, rgba);
     }
 
-    /// <summary>The map alone, coloured by <paramref name="colormap"/>.</summary>
-    /// <param name="map">The map in <c>[0,1]</c>.</param>
-    /// <param name="colormap">The colours.</param>
-    /// <returns>A bitmap of the map's size; the caller disposes it.</returns>
-    public static SKBitmap Colorize(MapImage map, Colormap colormap)
-    {
-        ArgumentNullException.ThrowIfNull(map);
-        ArgumentNullException.ThrowIfNull(colormap);
-        var rgba = new byte[map.Values.Length * 4];
-        for (var i = 0; i < map.Values.Length; i++)
-        {
-            var colour = colormap[map.Values[i]];
-            (rgba[4 * i], rgba[(4 * i) + 1], rgba[(4 * i) + 2], rgba[(4 * i) + 3]) = (colour.Red, colour.Green, colour.Blue, 255);
-        }
-
-        return Bitmaps.FromRgba(map.Width, map.Height, rgba);
-    }
-
     private static byte Mix(byte image, byte heat, float alpha) => (byte)MathF.Round(((1 - alpha) * image) + (alpha * heat));
 }

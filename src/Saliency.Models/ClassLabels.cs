@@ -21,12 +21,6 @@ public sealed class ClassLabels
     /// <summary>Labels for a model whose classes have no names.</summary>
     public static ClassLabels None { get; } = new([]);
 
-    /// <summary>The number of named classes (0 when the classes have no names).</summary>
-    public int Count => _names.Count;
-
-    /// <summary>The class names, by index.</summary>
-    public IReadOnlyList<string> Names => _names;
-
     /// <summary>The display name of class <paramref name="index"/>: its name, or the index when it has none.</summary>
     /// <param name="index">The class index.</param>
     /// <returns>The name.</returns>

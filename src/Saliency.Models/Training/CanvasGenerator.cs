@@ -9,9 +9,6 @@ public sealed class CanvasGenerator
     /// <summary>The canvas side, the demo model's input size.</summary>
     public const int Side = 96;
 
-    /// <summary>The number of items on a canvas.</summary>
-    public const int ItemsPerCanvas = 2;
-
     private readonly FashionMnist _split;
     private readonly Random _random;
     private readonly bool _mirror;
