@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Saliency.Cli.Explaining;
 using Saliency.Cli.Infrastructure;
 using Saliency.Cli.Modeling;
 using Saliency.Imaging;
@@ -7,7 +8,6 @@ using Saliency.Models;
 using SkiaSharp;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using static TorchSharp.torch;
 
 namespace Saliency.Cli.Commands;
 
@@ -67,9 +67,12 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
         var (name, image) = LoadImage(settings);
         using (image)
         {
-            using var figure = DemoFigure.Render(host, model, image, name, methods, settings.Rows, settings.Scale, colormap, settings.Alpha, out var rows);
-            ImageFile.SavePng(figure, settings.Out);
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {settings.Out} ({figure.Width}×{figure.Height}): {name}, rows {string.Join(", ", rows)}; columns original, {string.Join(", ", methods)}."));
+            var (figure, rows) = new DemoFigure(host, model, methods).Render(image, name, settings.Rows, settings.Scale, colormap, settings.Alpha);
+            using (figure)
+            {
+                ImageFile.SavePng(figure, settings.Out);
+                console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {settings.Out} ({figure.Width}×{figure.Height}): {name}, rows {string.Join(", ", rows)}; columns original, {string.Join(", ", methods)}."));
+            }
         }
 
         return ExitCodes.Success;
@@ -89,69 +92,5 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
 
         var sample = DemoSamples.All[0];
         return (sample.Name, ImageFile.Decode(sample.Png, sample.Name));
-    }
-}
-
-/// <summary>Draws the demo figure.</summary>
-internal static class DemoFigure
-{
-    /// <summary>One row per top class: the model's view of the image, then each method's picture for that class.</summary>
-    public static SKBitmap Render(SaliencyHost host, LoadedModel model, SKBitmap image, string name, IReadOnlyList<string> methods, int rowCount, int scale, Colormap colormap, float alpha, out IReadOnlyList<string> rows)
-    {
-        using var scope = NewDisposeScope();
-        var input = ImageTensors.ToBatch([image], model.Input);
-        float[] logits;
-        using (var capture = SaliencyEngine.Capture(model.Explainable, input, gradients: false))
-        {
-            logits = capture.Logits[0].cpu().data<float>().ToArray();
-        }
-
-        var targets = Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).Take(rowCount).Select(i => (long)i).ToList();
-        var titles = methods.Select(id => host.Methods.First(m => m.Id == id).DisplayName).Prepend("Original").ToList();
-        var sheet = new ContactSheet(titles, model.Input.Width * scale, model.Input.Height * scale, nearest: true);
-        using var original = ImageTensors.ToBitmap(input[0], model.Input);
-        var cells = new List<SKBitmap>();
-        try
-        {
-            foreach (var target in targets)
-            {
-                var requests = methods.Select(m => new ExplainRequest(m) { Targets = [target] }).ToList();
-                var results = host.Explain(model.Explainable, input, requests);
-                var row = new List<SKBitmap> { original };
-                foreach (var result in results)
-                {
-                    using (result)
-                    {
-                        row.Add(Picture(result, original, colormap, alpha));
-                    }
-                }
-
-                cells.AddRange(row.Skip(1));
-                sheet.AddRow(string.Create(CultureInfo.InvariantCulture, $"{model.Labels.Name(target)}\nlogit {logits[target]:F2}"), row);
-            }
-
-            rows = [.. targets.Select(t => model.Labels.Name(t))];
-            return sheet.Render($"{model.Name} · {name} · layer {model.Explainable.DefaultLayer}");
-        }
-        finally
-        {
-            foreach (var cell in cells)
-            {
-                cell.Dispose();
-            }
-        }
-    }
-
-    private static SKBitmap Picture(SaliencyResult result, SKBitmap original, Colormap colormap, float alpha)
-    {
-        using var scope = NewDisposeScope();
-        if (result.Raw.dim() == 4)
-        {
-            var raw = result.Raw[0].cpu().contiguous();
-            return GradientImage.Render(raw.data<float>().ToArray(), (int)raw.shape[0], (int)raw.shape[1], (int)raw.shape[2]);
-        }
-
-        var map = result.Map[0].cpu().contiguous();
-        return Overlay.Blend(original, new MapImage((int)map.shape[1], (int)map.shape[0], map.data<float>().ToArray()), colormap, alpha);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class OutputWriter(LoadedModel model, ExplainOptions options)
         foreach (var explanation in explanations)
         {
             var file = Path.Combine(options.OutputDirectory, $"{stem}.{explanation.Method}.{model.Labels.Slug(explanation.Target)}.png");
-            using var picture = Render(image, explanation);
+            using var picture = ExplanationPicture.Render(explanation.Result, explanation.Item, image, options.Colormap, options.Alpha);
             ImageFile.SavePng(picture, file);
             files.Add(file);
         }
@@ -32,30 +32,6 @@ internal sealed class OutputWriter(LoadedModel model, ExplainOptions options)
         }
 
         return new ImageOutcome(path, files, null);
-    }
-
-    /// <summary>The picture of one explanation, at the image's size.</summary>
-    public SKBitmap Render(SKBitmap image, Explanation explanation)
-    {
-        var result = explanation.Result;
-        if (result.Raw.dim() == 4)
-        {
-            using var scope = NewDisposeScope();
-            var raw = result.Raw[explanation.Item].cpu().contiguous();
-            var (channels, height, width) = ((int)raw.shape[0], (int)raw.shape[1], (int)raw.shape[2]);
-            using var gradient = GradientImage.Render(raw.data<float>().ToArray(), channels, height, width);
-            return Bitmaps.Resize(gradient, image.Width, image.Height);
-        }
-
-        return Overlay.Blend(image, Map(result, explanation.Item), options.Colormap, options.Alpha);
-    }
-
-    /// <summary>Row <paramref name="item"/> of the result's map.</summary>
-    public static MapImage Map(SaliencyResult result, int item)
-    {
-        using var scope = NewDisposeScope();
-        var map = result.Map[item].cpu().to(ScalarType.Float32).contiguous();
-        return new MapImage((int)map.shape[1], (int)map.shape[0], map.data<float>().ToArray());
     }
 
     private string SaveMaps(string stem, IReadOnlyList<Explanation> explanations, float[] logits)
