@@ -71,7 +71,6 @@ public static class DemoTrainer
         var optimizer = optim.Adam(model.parameters(), lr: options.LearningRate);
         var schedule = optim.lr_scheduler.OneCycleLR(optimizer, max_lr: options.LearningRate, total_steps: steps);
         var generator = new CanvasGenerator(train, options.Seed, mirror: true);
-        var spec = BuiltInModels.FashionGap.Input;
         var pixels = new float[options.BatchSize * CanvasGenerator.Side * CanvasGenerator.Side];
         var targets = new float[options.BatchSize * FashionGapNet.Classes];
 
@@ -83,7 +82,7 @@ public static class DemoTrainer
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             generator.NextBatch(pixels, targets);
-            var x = (tensor(pixels, [options.BatchSize, 1, CanvasGenerator.Side, CanvasGenerator.Side]) - spec.Mean[0]) / spec.Std[0];
+            var x = Input(pixels, options.BatchSize);
             var y = tensor(targets, [options.BatchSize, FashionGapNet.Classes]);
             optimizer.zero_grad();
             var batchLoss = nn.functional.binary_cross_entropy_with_logits(model.call(x), y);
@@ -110,7 +109,6 @@ public static class DemoTrainer
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(split);
         var generator = new CanvasGenerator(split, EvaluationSeed, mirror: false);
-        var spec = BuiltInModels.FashionGap.Input;
         const int Batch = 200;
         var correct = 0;
         using var noGrad = no_grad();
@@ -119,8 +117,7 @@ public static class DemoTrainer
             using var scope = NewDisposeScope();
             var size = Math.Min(Batch, count - done);
             var canvases = Enumerable.Range(0, size).Select(_ => generator.Next()).ToList();
-            var pixels = canvases.SelectMany(c => c.Pixels).ToArray();
-            var x = (tensor(pixels, [size, 1, CanvasGenerator.Side, CanvasGenerator.Side]) - spec.Mean[0]) / spec.Std[0];
+            var x = Input(canvases.SelectMany(c => c.Pixels).ToArray(), size);
             var top2 = model.call(x).topk(2, 1).indexes.data<long>().ToArray();
             for (var i = 0; i < size; i++)
             {
@@ -133,5 +130,23 @@ public static class DemoTrainer
         }
 
         return (double)correct / count;
+    }
+
+    /// <summary>
+    /// The normalised input batch for canvases' pixels, normalised here in managed code: a tensor-minus-float in
+    /// TorchSharp 0.107 creates a temporary Scalar that the GC may finalise while libtorch still reads it, which after
+    /// thousands of steps failed with "Expected false to be true … toDouble" (and once aborted the process).
+    /// </summary>
+    private static Tensor Input(float[] pixels, int count)
+    {
+        var spec = BuiltInModels.FashionGap.Input;
+        var (mean, std) = (spec.Mean[0], spec.Std[0]);
+        var normalised = new float[pixels.Length];
+        for (var i = 0; i < pixels.Length; i++)
+        {
+            normalised[i] = (pixels[i] - mean) / std;
+        }
+
+        return tensor(normalised, [count, 1, CanvasGenerator.Side, CanvasGenerator.Side]);
     }
 }
