@@ -81,5 +81,7 @@ internal static class SaliencyApp
         return e;
     }
 
-    private static string OneLine(string text) => string.Join(' ', text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    /// <summary>The first line of a message (libtorch's errors carry a native stack trace on the lines after it).</summary>
+    private static string OneLine(string text) =>
+        text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty;
 }
