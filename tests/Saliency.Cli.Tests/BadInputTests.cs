@@ -25,12 +25,13 @@ public sealed class BadInputTests : IDisposable
     [Fact]
     public void An_unreadable_image_fails_alone()
     {
-        var path = _temp.WriteSamples("locked", 1)[0];
+        var path = _temp["locked.png"];
+        File.Copy(_temp.WriteSamples("other", 1)[0], path);
         using var writer = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
 
         var run = ExplainWithGoodImage(path);
 
-        AssertImageFailed(run, "locked/canvas-01.png", "cannot read: The process cannot access the file");
+        AssertImageFailed(run, "locked.png", "cannot read: The process cannot access the file");
     }
 
     [Fact]
@@ -104,6 +105,19 @@ public sealed class BadInputTests : IDisposable
 
         run.ExitCode.Should().Be(1, run.ToString());
         OneErrorLine(run).Should().Contain("96×96 = 9,216 pixels exceeds the 5,000-pixel limit");
+    }
+
+    [Fact]
+    public void An_image_whose_outputs_would_overwrite_another_images_fails_alone()
+    {
+        var first = _temp.WriteSamples("a", 1)[0];
+        var second = _temp.WriteSamples("b", 1)[0];
+
+        var run = Cli.Run("explain", first, second, "--out", _temp["out"]);
+
+        run.ExitCode.Should().Be(1, run.ToString());
+        OneErrorLine(run).Should().Be($"error: {second}: its outputs (canvas-01.*) would overwrite those of {first}; rename it or explain it in a separate run");
+        Directory.GetFiles(_temp["out"]).Should().ContainSingle();
     }
 
     [Fact]

@@ -97,10 +97,17 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         var limits = ImageLimits.Default with { MaxPixels = settings.MaxPixels };
         var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits));
 
+        var (unique, clashes) = ImageInputs.SeparateClashes(paths);
         var outcomes = ProgressDisplay.Run(console, "explaining", paths.Count, report =>
         {
             var done = new List<ImageOutcome>();
-            foreach (var batch in paths.Chunk(settings.BatchSize))
+            foreach (var clash in clashes)
+            {
+                console.Fail(clash.Error!);
+                done.Add(clash);
+            }
+
+            foreach (var batch in unique.Chunk(settings.BatchSize))
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 foreach (var outcome in explainer.Run(batch))

@@ -33,4 +33,30 @@ internal static class ImageInputs
             ? paths
             : throw new ArgumentException($"No PNG or JPEG files in {string.Join(", ", arguments)}.");
     }
+
+    /// <summary>
+    /// Separates the images whose outputs would overwrite an earlier image's (the same file name without extension,
+    /// e.g. <c>a/cat.png</c> and <c>b/cat.jpg</c>): each such later image fails alone, the first one is explained.
+    /// </summary>
+    public static (IReadOnlyList<string> Unique, IReadOnlyList<ImageOutcome> Clashes) SeparateClashes(IReadOnlyList<string> paths)
+    {
+        var owners = new Dictionary<string, string>(StringComparer.Ordinal);
+        var unique = new List<string>();
+        var clashes = new List<ImageOutcome>();
+        foreach (var path in paths)
+        {
+            var stem = Path.GetFileNameWithoutExtension(path);
+            if (owners.TryGetValue(stem, out var owner))
+            {
+                clashes.Add(ImageOutcome.Failed(path, $"{path}: its outputs ({stem}.*) would overwrite those of {owner}; rename it or explain it in a separate run"));
+            }
+            else
+            {
+                owners[stem] = path;
+                unique.Add(path);
+            }
+        }
+
+        return (unique, clashes);
+    }
 }
