@@ -1,0 +1,143 @@
+using Saliency.Cli.Modeling;
+using Saliency.Imaging;
+using SkiaSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Cli.Explaining;
+
+/// <summary>
+/// Explains one batch of image files: decodes each (a bad file fails alone), runs one forward for the logits, picks
+/// each image's targets, explains every method and target with one shared pass per layer, and writes the outputs.
+/// </summary>
+internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, ExplainOptions options)
+{
+    private readonly OutputWriter _writer = new(model, options);
+    private readonly SortedSet<string> _warnings = new(StringComparer.Ordinal);
+
+    /// <summary>The methods' caveats so far (for example, ReLUs Guided Backprop could not guide), each once.</summary>
+    public IReadOnlyCollection<string> Warnings => _warnings;
+
+    public IReadOnlyList<ImageOutcome> Run(IReadOnlyList<string> paths)
+    {
+        var outcomes = new ImageOutcome?[paths.Count];
+        var images = new List<(int Index, SKBitmap Bitmap)>();
+        try
+        {
+            for (var i = 0; i < paths.Count; i++)
+            {
+                try
+                {
+                    images.Add((i, ImageFile.Load(paths[i], options.Limits)));
+                }
+                catch (ImageException e)
+                {
+                    outcomes[i] = ImageOutcome.Failed(paths[i], e.Message);
+                }
+            }
+
+            if (images.Count > 0)
+            {
+                Explain(paths, images, outcomes);
+            }
+        }
+        finally
+        {
+            foreach (var (_, bitmap) in images)
+            {
+                bitmap.Dispose();
+            }
+        }
+
+        return outcomes!;
+    }
+
+    private void Explain(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, ImageOutcome?[] outcomes)
+    {
+        using var scope = NewDisposeScope();
+        var batch = ImageTensors.ToBatch([.. images.Select(i => i.Bitmap)], model.Input);
+        var logits = Predict(batch);
+        options.Targets.CheckClassCount(logits[0].Length);
+        var subjects = ResolveTargets(paths, images, logits, outcomes);
+        if (subjects.Count == 0)
+        {
+            return;
+        }
+
+        var input = batch.index_select(0, tensor(subjects.Select(s => (long)s.Row).ToArray()));
+        var slots = subjects.Max(s => s.Targets.Count);
+        var results = host.Explain(model.Explainable, input, Requests(subjects, slots));
+        try
+        {
+            foreach (var result in results)
+            {
+                _warnings.UnionWith(result.Warnings.Select(w => $"{result.Method}: {w}"));
+            }
+
+            for (var item = 0; item < subjects.Count; item++)
+            {
+                var subject = subjects[item];
+                var explanations = new List<Explanation>();
+                for (var m = 0; m < options.Methods.Count; m++)
+                {
+                    for (var slot = 0; slot < subject.Targets.Count; slot++)
+                    {
+                        explanations.Add(new Explanation(options.Methods[m], subject.Targets[slot], results[(m * slots) + slot], item));
+                    }
+                }
+
+                outcomes[subject.Index] = _writer.Write(paths[subject.Index], subject.Bitmap, explanations, logits[subject.Row]);
+            }
+        }
+        finally
+        {
+            foreach (var result in results)
+            {
+                result.Dispose();
+            }
+        }
+    }
+
+    /// <summary>Each image's logits, from one forward pass without gradients.</summary>
+    private float[][] Predict(Tensor batch)
+    {
+        using var capture = SaliencyEngine.Capture(model.Explainable, batch, options.Layer, gradients: false);
+        return [.. Enumerable.Range(0, (int)batch.shape[0]).Select(i => capture.Logits[i].cpu().data<float>().ToArray())];
+    }
+
+    /// <summary>The images whose targets resolve; an image whose targets do not (a bad CSV row) fails alone.</summary>
+    private List<Subject> ResolveTargets(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, float[][] logits, ImageOutcome?[] outcomes)
+    {
+        var subjects = new List<Subject>();
+        for (var row = 0; row < images.Count; row++)
+        {
+            var (index, bitmap) = images[row];
+            try
+            {
+                subjects.Add(new Subject(row, index, bitmap, options.Targets.For(paths[index], logits[row])));
+            }
+            catch (ArgumentException e)
+            {
+                outcomes[index] = ImageOutcome.Failed(paths[index], e.Message);
+            }
+        }
+
+        return subjects;
+    }
+
+    /// <summary>
+    /// One request per method and target slot: slot <c>j</c> asks for every image's <c>j</c>-th target (an image with
+    /// fewer targets repeats its last one, whose result is not written twice). All share one forward pass per layer.
+    /// </summary>
+    private List<ExplainRequest> Requests(List<Subject> subjects, int slots) =>
+        [.. options.Methods.SelectMany(method => Enumerable.Range(0, slots).Select(slot => new ExplainRequest(method)
+        {
+            Layer = options.Layer,
+            Targets = [.. subjects.Select(s => s.Targets[Math.Min(slot, s.Targets.Count - 1)])],
+        }))];
+
+    /// <summary>An image being explained: its row in the decoded batch, its index among the paths, its pixels and targets.</summary>
+    private sealed record Subject(int Row, int Index, SKBitmap Bitmap, IReadOnlyList<long> Targets);
+}
+
+/// <summary>One method's explanation of one target of one image: row <paramref name="Item"/> of <paramref name="Result"/>.</summary>
+internal sealed record Explanation(string Method, long Target, SaliencyResult Result, int Item);

@@ -1,0 +1,22 @@
+using Saliency.Imaging;
+
+namespace Saliency.Cli.Explaining;
+
+/// <summary>What <see cref="BatchExplainer"/> computes and writes.</summary>
+/// <param name="Methods">The method ids.</param>
+/// <param name="Layer">The explained layer.</param>
+/// <param name="Targets">Which classes each image is explained for.</param>
+/// <param name="OutputDirectory">Where files go.</param>
+/// <param name="Colormap">The heat map colours.</param>
+/// <param name="Alpha">The heat map's weight over the image.</param>
+/// <param name="SaveMaps">Whether to write <c>&lt;stem&gt;.maps.safetensors</c> per image.</param>
+/// <param name="Limits">The largest image accepted.</param>
+internal sealed record ExplainOptions(
+    IReadOnlyList<string> Methods,
+    string Layer,
+    TargetPlan Targets,
+    string OutputDirectory,
+    Colormap Colormap,
+    float Alpha,
+    bool SaveMaps,
+    ImageLimits Limits);

@@ -1,0 +1,90 @@
+using System.Text;
+
+namespace Saliency.Models;
+
+/// <summary>
+/// A model's class names, and the conversion between what users type (an index or a name in any case, with spaces
+/// or hyphens) and class indices.
+/// </summary>
+public sealed class ClassLabels
+{
+    private readonly IReadOnlyList<string> _names;
+
+    /// <summary>Creates the labels; an empty list means the classes have no names (indices only).</summary>
+    /// <param name="names">The class names, by index.</param>
+    public ClassLabels(IReadOnlyList<string> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        _names = names;
+    }
+
+    /// <summary>Labels for a model whose classes have no names.</summary>
+    public static ClassLabels None { get; } = new([]);
+
+    /// <summary>The display name of class <paramref name="index"/>: its name, or the index when it has none.</summary>
+    /// <param name="index">The class index.</param>
+    /// <returns>The name.</returns>
+    public string Name(long index) => index >= 0 && index < _names.Count ? _names[(int)index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>The class name made safe for file and key names (<c>Ankle boot</c> → <c>ankle-boot</c>), or the index.</summary>
+    /// <param name="index">The class index.</param>
+    /// <returns>The slug.</returns>
+    public string Slug(long index) => ToSlug(Name(index));
+
+    /// <summary>Resolves a class index or name to an index.</summary>
+    /// <param name="text">An index (<c>7</c>) or a name (<c>sneaker</c>, <c>Ankle boot</c>, <c>ankle-boot</c>).</param>
+    /// <param name="classes">The model's class count, if known, to check indices against.</param>
+    /// <returns>The class index.</returns>
+    /// <exception cref="ArgumentException">The index is out of range or no class has that name (the message suggests the nearest).</exception>
+    public long Resolve(string text, long? classes)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var trimmed = text.Trim();
+        var count = classes ?? (_names.Count > 0 ? _names.Count : null);
+        if (long.TryParse(trimmed, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var index))
+        {
+            if (index < 0 || (count is { } n && index >= n))
+            {
+                throw new ArgumentException($"Target {index} is out of range: the model has {count} classes (0 to {count - 1}).");
+            }
+
+            return index;
+        }
+
+        var slug = ToSlug(trimmed);
+        for (var i = 0; i < _names.Count; i++)
+        {
+            if (ToSlug(_names[i]) == slug)
+            {
+                return i;
+            }
+        }
+
+        if (_names.Count == 0)
+        {
+            throw new ArgumentException($"Unknown label '{trimmed}': this model's classes have no names; give class indices.");
+        }
+
+        var suggestion = NameSuggestions.Nearest(slug, _names.Select(ToSlug));
+        var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
+        throw new ArgumentException($"Unknown label '{trimmed}'.{hint} Labels: {string.Join(", ", _names.Select(ToSlug))}.");
+    }
+
+    private static string ToSlug(string name)
+    {
+        var builder = new StringBuilder(name.Length);
+        foreach (var c in name.ToLowerInvariant())
+        {
+            if (char.IsLetterOrDigit(c))
+            {
+                builder.Append(c);
+            }
+            else if (builder.Length > 0 && builder[^1] != '-')
+            {
+                builder.Append('-');
+            }
+        }
+
+        return builder.ToString().TrimEnd('-');
+    }
+}

@@ -1,0 +1,42 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace Saliency.Models;
+
+/// <summary>
+/// The demo network, shaped for Class Activation Mapping (Zhou et al. 2016): four 3×3 convolutions (two of them
+/// followed by 2×2 max pooling) form <c>features</c>, whose 64×24×24 output for a 96×96 grayscale input is globally
+/// average-pooled and fed to one <c>Linear</c> over the ten Fashion-MNIST classes.
+/// </summary>
+/// <remarks>
+/// Every ReLU is a module invoked through <c>call</c>, so Guided Backprop guides all of them exactly. The 24×24 map
+/// (one cell per 4 input pixels) keeps two 28×28 items on a 96×96 canvas apart.
+/// </remarks>
+public sealed partial class FashionGapNet : Module<Tensor, Tensor>
+{
+    /// <summary>The number of classes.</summary>
+    public const int Classes = 10;
+
+    [ExplainLayer(IsDefault = true)]
+    private readonly Sequential features;
+
+    [ClassifierHead]
+    private readonly Linear fc;
+
+    /// <summary>Builds the network with PyTorch's default initialisation (seed it with <c>torch.manual_seed</c>).</summary>
+    public FashionGapNet()
+        : base(nameof(FashionGapNet))
+    {
+        features = Sequential(
+            ("conv1", Conv2d(1, 16, 3, padding: 1)), ("bn1", BatchNorm2d(16)), ("relu1", ReLU()), ("pool1", MaxPool2d(2)),
+            ("conv2", Conv2d(16, 32, 3, padding: 1)), ("bn2", BatchNorm2d(32)), ("relu2", ReLU()), ("pool2", MaxPool2d(2)),
+            ("conv3", Conv2d(32, 64, 3, padding: 1)), ("bn3", BatchNorm2d(64)), ("relu3", ReLU()),
+            ("conv4", Conv2d(64, 64, 3, padding: 1)), ("bn4", BatchNorm2d(64)), ("relu4", ReLU()));
+        fc = Linear(64, Classes);
+        RegisterComponents();
+    }
+
+    /// <inheritdoc />
+    public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
+}
