@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency;
@@ -20,6 +21,10 @@ public static class SaliencyMaps
 {
     /// <summary>The epsilon pytorch-grad-cam adds to the min-max denominator.</summary>
     public const double GradCamEpsilon = 1e-7;
+
+    // TorchSharp passes a Scalar's raw handle to native code without keeping the Scalar alive, so an implicitly
+    // converted number can be finalised while libtorch still reads it. Scalars here are static or disposed by us.
+    private static readonly Scalar s_zero = 0.0.ToScalar();
 
     /// <summary>Upsamples maps <c>[B,h,w]</c> to <c>[B,H,W]</c>.</summary>
     /// <param name="maps">Maps at layer resolution.</param>
@@ -54,12 +59,21 @@ public static class SaliencyMaps
     {
         ArgumentNullException.ThrowIfNull(maps);
         using var scope = NewDisposeScope();
+        using var eps = epsilon.ToScalar();
         var flat = maps.flatten(1);
         var shifted = flat - flat.amin([1], keepdim: true);
-        var denominator = shifted.amax([1], keepdim: true) + epsilon;
-        var normalised = epsilon > 0
-            ? shifted / denominator
-            : where(denominator > 0, shifted / where(denominator > 0, denominator, ones_like(denominator)), zeros_like(shifted));
+        var denominator = shifted.amax([1], keepdim: true).add(eps);
+        Tensor normalised;
+        if (epsilon > 0)
+        {
+            normalised = shifted / denominator;
+        }
+        else
+        {
+            var positive = denominator.gt(s_zero);
+            normalised = where(positive, shifted / where(positive, denominator, ones_like(denominator)), zeros_like(shifted));
+        }
+
         return normalised.reshape(maps.shape).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 using static TorchSharp.torch.autograd;
 
@@ -24,6 +25,10 @@ internal sealed class ReluGate : SingleTensorFunction<ReluGate>
 {
     private const string StateKey = "state";
 
+    // A static Scalar: an implicitly converted 0 could be finalised while libtorch still reads it (TorchSharp passes
+    // the raw handle without keeping the Scalar alive), and this runs for every ReLU of every pass.
+    private static readonly Scalar s_zero = 0.0.ToScalar();
+
     public override string Name => "SaliencyReluGate";
 
     public static Tensor Apply(Tensor output, ReluGateState state) => apply(output, state);
@@ -31,7 +36,7 @@ internal sealed class ReluGate : SingleTensorFunction<ReluGate>
     public override Tensor forward(AutogradContext ctx, params object[] vars)
     {
         ctx.save_data(StateKey, vars[1]);
-        return ((Tensor)vars[0]).clamp_min(0);
+        return ((Tensor)vars[0]).clamp_min(s_zero);
     }
 
     public override List<Tensor> backward(AutogradContext ctx, Tensor grad_output)
@@ -39,6 +44,6 @@ internal sealed class ReluGate : SingleTensorFunction<ReluGate>
         // The gate follows a ReLU, whose own backward comes next and multiplies by (y > 0): masking here too would
         // only repeat it. So plain mode passes the gradient through and guided mode keeps its positive part.
         var state = (ReluGateState)ctx.get_data(StateKey);
-        return [state.Mode == GradientMode.Guided ? grad_output.clamp_min(0) : grad_output, null!];
+        return [state.Mode == GradientMode.Guided ? grad_output.clamp_min(s_zero) : grad_output, null!];
     }
 }
