@@ -18,6 +18,7 @@ namespace Saliency.Benchmarking;
 /// <param name="Device">The device measured.</param>
 /// <param name="Threads">libtorch intra-op threads (<c>torch.get_num_threads()</c>).</param>
 /// <param name="InteropThreads">libtorch inter-op threads.</param>
+/// <param name="AllocatorTuned">Whether glibc's allocator was tuned for tensors (<see cref="NativeAllocator"/>).</param>
 public sealed record BenchEnvironment(
     string Cpu,
     int LogicalCores,
@@ -30,7 +31,8 @@ public sealed record BenchEnvironment(
     string Saliency,
     string Device,
     int Threads,
-    int InteropThreads)
+    int InteropThreads,
+    bool AllocatorTuned)
 {
     /// <summary>Reads the environment of this process.</summary>
     /// <param name="device">The device measured.</param>
@@ -50,7 +52,8 @@ public sealed record BenchEnvironment(
             VersionOf(typeof(SaliencyHost).Assembly),
             device,
             torch.get_num_threads(),
-            torch.get_num_interop_threads());
+            torch.get_num_interop_threads(),
+            NativeAllocator.IsTuned);
     }
 
     /// <summary>One line per fact, for the text report.</summary>
@@ -64,6 +67,9 @@ public sealed record BenchEnvironment(
         yield return ("saliency", Saliency);
         yield return ("device", Device);
         yield return ("threads", string.Create(CultureInfo.InvariantCulture, $"torch.set_num_threads({Threads}), interop {InteropThreads}"));
+        yield return ("allocator", AllocatorTuned
+            ? "glibc tuned for tensors (NativeAllocator.TuneForTensors: mmap threshold 32 MiB, trim threshold 1 GiB)"
+            : "default");
     }
 
     private static string VersionOf(Assembly assembly)

@@ -38,6 +38,12 @@ public sealed record MemoryCheckOptions
     /// <summary>Plugin directories besides the default <c>plugins</c> folder.</summary>
     public IReadOnlyList<string> PluginDirectories { get; init; } = [];
 
+    /// <summary>
+    /// Whether to tune glibc's allocator for tensors first (<see cref="NativeAllocator.TuneForTensors"/>), as the
+    /// <c>saliency</c> command does. It changes the whole process, floors included, and cannot be undone. Default true.
+    /// </summary>
+    public bool TuneAllocator { get; init; } = true;
+
     /// <summary>Receives a line now and then (every 10% of the runs).</summary>
     public Action<string>? Progress { get; init; }
 }
@@ -73,6 +79,11 @@ public static class MemoryCheck
         var clock = Stopwatch.StartNew();
 
         TorchRuntime.EnsureInitialized();
+        if (options.TuneAllocator)
+        {
+            NativeAllocator.TuneForTensors();
+        }
+
         torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
         var device = DeviceSelector.Parse(options.Device);
         var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";

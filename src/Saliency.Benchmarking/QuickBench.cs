@@ -40,6 +40,11 @@ public static class QuickBench
         var progress = options.Progress ?? (_ => { });
 
         TorchRuntime.EnsureInitialized();
+        if (options.TuneAllocator)
+        {
+            NativeAllocator.TuneForTensors();
+        }
+
         torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
         var device = DeviceSelector.Parse(options.Device);
         var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";

@@ -40,6 +40,12 @@ public sealed record QuickBenchOptions
     /// </summary>
     public bool Breakdown { get; init; }
 
+    /// <summary>
+    /// Whether to tune glibc's allocator for tensors first (<see cref="NativeAllocator.TuneForTensors"/>), as the
+    /// <c>saliency</c> command does. It changes the whole process, floors included, and cannot be undone. Default true.
+    /// </summary>
+    public bool TuneAllocator { get; init; } = true;
+
     /// <summary>Plugin directories besides the default <c>plugins</c> folder.</summary>
     public IReadOnlyList<string> PluginDirectories { get; init; } = [];
 

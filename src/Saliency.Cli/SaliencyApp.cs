@@ -46,6 +46,11 @@ internal static class SaliencyApp
         config.AddCommand<LayersCommand>("layers")
             .WithDescription("List a model's explainable layers (the default is marked).")
             .WithExample("layers", "--model", "fashion-gap");
+        config.AddCommand<BenchCommand>("bench")
+            .WithDescription("Time each method on resnet18 against the floor of the passes it needs (about a minute), or check memory with --memory N.")
+            .WithExample("bench")
+            .WithExample("bench", "--batch", "8", "--threads", "1", "--breakdown")
+            .WithExample("bench", "--memory", "2000");
         config.AddCommand<TrainDemoCommand>("train-demo")
             .WithDescription("Train the demo model fashion-gap on Fashion-MNIST canvases (seeded, a few minutes on a CPU).");
     }

@@ -9,7 +9,7 @@ namespace Saliency.Benchmarks;
 /// Modes: <c>--quick</c> (the interleaved table of <c>saliency bench</c>), <c>--memory [N]</c> (N consecutive
 /// explanations, default 2,000), or neither (BenchmarkDotNet; pass e.g. <c>--filter *</c>).
 /// Options: <c>--threads N</c>, <c>--device cpu|cuda</c>, <c>--batch 1,8</c>, <c>--iterations N</c>,
-/// <c>--budget SECONDS</c> (quick, 0 for none), <c>--breakdown</c> (quick: time the engine's passes too), <c>--method ID</c> and <c>--warm N</c> (memory: the method, and the run from which growth is measured, default 100), <c>--markdown FILE</c> (also write the table as Markdown).
+/// <c>--budget SECONDS</c> (quick, 0 for none), <c>--breakdown</c> (quick: time the engine's passes too), <c>--method ID</c> and <c>--warm N</c> (memory: the method, and the run from which growth is measured, default 100), <c>--markdown FILE</c> (also write the table as Markdown), <c>--default-allocator</c> (do not tune glibc's allocator for tensors).
 /// </summary>
 internal static class Program
 {
@@ -20,6 +20,7 @@ internal static class Program
         int? memoryRuns = null, iterations = null, warm = null;
         double? budget = null;
         var breakdown = false;
+        var defaultAllocator = false;
         IReadOnlyList<int>? batches = null;
         try
         {
@@ -66,6 +67,9 @@ internal static class Program
                     case "--markdown":
                         markdown = Value(args, ref i);
                         break;
+                    case "--default-allocator":
+                        defaultAllocator = true;
+                        break;
                     default:
                         rest.Add(args[i]);
                         break;
@@ -76,6 +80,12 @@ internal static class Program
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return 2;
+        }
+
+        if (!defaultAllocator)
+        {
+            // As the saliency command does; tuned or not, floors and methods share the process and its allocator.
+            NativeAllocator.TuneForTensors();
         }
 
         switch (mode)
@@ -91,6 +101,7 @@ internal static class Program
                     MinIterations = Math.Min(defaults.MinIterations, iterations ?? defaults.Iterations),
                     TimeBudget = budget is null ? defaults.TimeBudget : budget > 0 ? TimeSpan.FromSeconds(budget.Value) : null,
                     Breakdown = breakdown,
+                    TuneAllocator = !defaultAllocator,
                     Progress = line => Console.Error.WriteLine(line),
                 });
                 Console.Write(report.ToText());
@@ -105,6 +116,7 @@ internal static class Program
                     Batch = batches?[0] ?? 1,
                     Method = method ?? "grad-cam",
                     WarmRuns = warm ?? new MemoryCheckOptions().WarmRuns,
+                    TuneAllocator = !defaultAllocator,
                     Progress = line => Console.Error.WriteLine(line),
                 });
                 Console.Write(memory.ToText());

@@ -56,6 +56,17 @@ public sealed class RuntimeTests
         torch.get_num_threads().Should().BeGreaterThan(0);
     }
 
+    [Fact]
+    public void The_allocator_is_tuned_on_linux_with_glibc_and_left_alone_elsewhere()
+    {
+        var applied = NativeAllocator.TuneForTensors();
+
+        var expected = OperatingSystem.IsLinux() && File.Exists("/usr/lib/x86_64-linux-gnu/libc.so.6")
+            && Environment.GetEnvironmentVariable("MALLOC_MMAP_THRESHOLD_") is null && Environment.GetEnvironmentVariable("MALLOC_TRIM_THRESHOLD_") is null;
+        applied.Should().Be(expected);
+        NativeAllocator.IsTuned.Should().Be(expected);
+    }
+
     [Theory]
     [InlineData("cpu")]
     [InlineData("CPU")]
