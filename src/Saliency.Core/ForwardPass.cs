@@ -28,6 +28,9 @@ internal sealed class ForwardPass : IDisposable
 {
     private static readonly ConditionalWeakTable<nn.Module, object> s_modelLocks = [];
 
+    /// <summary>Models seen to modify a ReLU output in place: their gates return copies, not views.</summary>
+    private static readonly ConditionalWeakTable<nn.Module, object> s_copyingGates = [];
+
     private readonly List<Tensor> _owned = [];
     private readonly ReluGateState _gates = new();
     private readonly Tensor _graphLogits;
@@ -88,8 +91,6 @@ internal sealed class ForwardPass : IDisposable
         var module = model.Module;
         InputValidation.CheckInput(input, module);
         var captureLayer = (needs & MethodRequirements.LayerActivations) != 0;
-        var layerGradients = (needs & MethodRequirements.LayerGradients) == MethodRequirements.LayerGradients;
-        var inputGradients = (needs & MethodRequirements.InputGradients) != 0;
         var guided = (needs & MethodRequirements.GuidedRelu) == MethodRequirements.GuidedRelu;
         if (captureLayer && layer is null)
         {
@@ -97,11 +98,36 @@ internal sealed class ForwardPass : IDisposable
         }
 
         var layerModule = captureLayer ? model.GetLayer(layer!) : null;
-        var lateGradients = layerGradients && !inputGradients;
         var gates = new ReluGateState();
         var warnings = guided ? model.UnguidableRelus.Select(r => $"Guided Backprop cannot guide a functional ReLU ({r}); gradients pass through it unguided.").ToList() : [];
 
         lock (LockOf(module))
+        {
+            gates.CopyOutputs = s_copyingGates.TryGetValue(module, out _);
+            while (true)
+            {
+                try
+                {
+                    return Attempt(model, input, layer, layerModule, needs, evalMode, gates, warnings);
+                }
+                catch (GateOutputModifiedException)
+                {
+                    // The model modifies a ReLU output in place, which a gate that returns its input as a view forbids:
+                    // gate this model with copies from now on (one extra copy per ReLU) and run again.
+                    s_copyingGates.AddOrUpdate(module, new object());
+                    gates.CopyOutputs = true;
+                }
+            }
+        }
+    }
+
+    private static ForwardPass Attempt(IExplainable model, Tensor input, string? layer, nn.Module<Tensor, Tensor>? layerModule, MethodRequirements needs, bool evalMode, ReluGateState gates, IReadOnlyList<string> warnings)
+    {
+        var module = model.Module;
+        var layerGradients = (needs & MethodRequirements.LayerGradients) == MethodRequirements.LayerGradients;
+        var inputGradients = (needs & MethodRequirements.InputGradients) != 0;
+        var guided = (needs & MethodRequirements.GuidedRelu) == MethodRequirements.GuidedRelu;
+        var lateGradients = layerGradients && !inputGradients;
         {
             using var scope = NewDisposeScope();
             var (device, dtype) = DeviceAndType(module, input);
@@ -149,6 +175,11 @@ internal sealed class ForwardPass : IDisposable
             catch (Exception e)
             {
                 captured?.Dispose();
+                if (guided && !gates.CopyOutputs && e.Message.Contains(ReluGate.ViewModifiedInPlace, StringComparison.Ordinal))
+                {
+                    throw new GateOutputModifiedException(e);
+                }
+
                 if (InputValidation.ForwardFailure(e, x, module) is { } clearer)
                 {
                     throw clearer;
@@ -370,4 +401,7 @@ internal sealed class ForwardPass : IDisposable
             }
         }
     }
+
+    /// <summary>A gate's output (a view of the ReLU output) was modified in place; the pass is retried with copying gates.</summary>
+    private sealed class GateOutputModifiedException(Exception inner) : Exception(inner.Message, inner);
 }

@@ -258,6 +258,23 @@ public sealed class CaptureEngineTests
         gap.item<float>().Should().BeGreaterThan(1e-4f, "without gating the functional ReLUs stay unguided");
     }
 
+    [Fact]
+    public void Guided_gradients_survive_an_in_place_operation_on_a_relu_output()
+    {
+        using var outOfPlace = new ScaledReluNet(inPlace: false);
+        using var inPlace = new ScaledReluNet(inPlace: true);
+        inPlace.load_state_dict(outOfPlace.state_dict());
+        manual_seed(8);
+        using var x = randn(2, 3, 5, 5);
+
+        using var expected = SaliencyEngine.InputGradients(ExplainableModule.Create(outOfPlace, ["conv"]), x, [0, 2], GradientMode.Guided);
+        using var actual = SaliencyEngine.InputGradients(ExplainableModule.Create(inPlace, ["conv"]), x, [0, 2], GradientMode.Guided);
+
+        TensorAssert.Close(actual, expected, 1e-6);
+        using var magnitude = expected.abs().max();
+        magnitude.item<float>().Should().BeGreaterThan(0);
+    }
+
     private static long TensorsCreatedByForward(nn.Module<Tensor, Tensor> net, Tensor x)
     {
         var stats = DisposeScopeManager.Statistics;

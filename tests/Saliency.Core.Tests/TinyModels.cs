@@ -128,3 +128,29 @@ internal sealed class TinyResNet : Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor input) => fc.call(blocks.call(relu.call(stem.call(input))).mean([2, 3]));
 }
+
+/// <summary>Conv → ReLU module → scale by 2 (in place or not) → GAP → Linear.</summary>
+internal sealed class ScaledReluNet : Module<Tensor, Tensor>
+{
+    private readonly Conv2d conv;
+    private readonly ReLU relu;
+    private readonly Linear fc;
+
+    public ScaledReluNet(bool inPlace) : base(nameof(ScaledReluNet))
+    {
+        conv = Conv2d(3, 4, 3, padding: 1);
+        relu = ReLU();
+        fc = Linear(4, 3);
+        RegisterComponents();
+        InPlace = inPlace;
+    }
+
+    public bool InPlace { get; }
+
+    public override Tensor forward(Tensor input)
+    {
+        var x = relu.call(conv.call(input));
+        x = InPlace ? x.mul_(2.0) : x * 2.0;
+        return fc.call(x.mean([2, 3]));
+    }
+}
