@@ -101,7 +101,11 @@ public static class MemoryCheck
             var start = Stopwatch.GetTimestamp();
             runner.Run(model.Explainable, input, options.Method);
             times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-            if (run % options.SampleEvery == 0 || run == options.WarmRuns || run == options.Iterations / 2 || run == options.Iterations)
+            if (run == options.WarmRuns || run == options.Iterations)
+            {
+                samples.Add(SettledSample(run));
+            }
+            else if (run % options.SampleEvery == 0 || run == options.Iterations / 2)
             {
                 samples.Add(Sample(run));
             }
@@ -128,17 +132,45 @@ public static class MemoryCheck
             LoadAverage.Read());
     }
 
-    private static MemorySample Sample(int runs) =>
-        new(runs, Megabytes(ProcessMemory.ResidentBytes()), Megabytes(GC.GetGCMemoryInfo().TotalCommittedBytes));
+    private static MemorySample Sample(int runs)
+    {
+        var heap = NativeAllocator.HeapInfo();
+        return new(
+            runs,
+            Megabytes(ProcessMemory.ResidentBytes()),
+            Megabytes(GC.GetGCMemoryInfo().TotalCommittedBytes),
+            heap is { } h ? Megabytes(h.InUseBytes) : null,
+            heap is { } f ? Megabytes(f.FreeBytes) : null);
+    }
+
+    /// <summary>
+    /// A sample after a full blocking collection with finalisers run, in aggressive mode (the GC gives its free memory
+    /// back to the system): what the process retains, without the garbage and spare regions the GC keeps between
+    /// collections. Without it the warm start, taken before the first gen-0 collection of a run
+    /// that allocates little managed memory, misses the GC heap's working size (about 20 MB here) and the
+    /// growth counts the GC heap filling up as if it were a leak.
+    /// </summary>
+    private static MemorySample SettledSample(int runs)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return Sample(runs);
+    }
 
     private static double Megabytes(long bytes) => bytes / (1024.0 * 1024.0);
 }
 
-/// <summary>One sample of the memory check.</summary>
+/// <summary>
+/// One sample of the memory check. The samples at the warm start and after the last run are taken after a full
+/// blocking collection with finalisers run; the others as the process runs.
+/// </summary>
 /// <param name="Runs">Explanations done when it was taken.</param>
 /// <param name="RssMb">The process's resident set size, in MB.</param>
 /// <param name="ManagedHeapMb">Memory the .NET GC has committed (<c>GCMemoryInfo.TotalCommittedBytes</c>, as of the last collection), in MB: its share of the RSS.</param>
-public readonly record struct MemorySample(int Runs, double RssMb, double ManagedHeapMb);
+/// <param name="NativeInUseMb">Bytes the C allocator has handed out and not had back (tensors, libtorch's own), in MB; <see langword="null"/> where unknown.</param>
+/// <param name="NativeFreeMb">Free bytes the C allocator keeps in its heaps, in MB; <see langword="null"/> where unknown.</param>
+public readonly record struct MemorySample(int Runs, double RssMb, double ManagedHeapMb, double? NativeInUseMb = null, double? NativeFreeMb = null);
 
 /// <summary>The result of <see cref="MemoryCheck.Run(MemoryCheckOptions)"/>.</summary>
 public sealed class MemoryReport
@@ -270,6 +302,20 @@ public sealed class MemoryReport
     /// <summary>The load averages after.</summary>
     public LoadAverage? LoadAfter { get; }
 
+    /// <summary>
+    /// How much the bytes in use by the C allocator (tensors and everything else malloc'd) grew from the warm start to
+    /// the end, in MB, both after a full GC; <see langword="null"/> where the allocator cannot tell. RSS can grow while
+    /// this stays flat: that is the allocator keeping freed memory, not a leak.
+    /// </summary>
+    public double? NativeInUseGrowthMb =>
+        Samples.First(s => s.Runs >= WarmRuns).NativeInUseMb is { } warm && Samples[^1].NativeInUseMb is { } end ? end - warm : null;
+
+    /// <summary>
+    /// Whether something leaked: a tensor left alive, or malloc'd memory in use grown by more than
+    /// <see cref="MemoryCheck.FlatGrowthPercent"/> of the warm RSS.
+    /// </summary>
+    public bool Leaks => LiveTensorsLeft != 0 || NativeInUseGrowthMb > RssWarmMb * MemoryCheck.FlatGrowthPercent / 100;
+
     /// <summary>Whether memory stayed flat: growth under <see cref="MemoryCheck.FlatGrowthPercent"/> and no tensor left alive.</summary>
     public bool IsFlat => GrowthPercent < MemoryCheck.FlatGrowthPercent && LiveTensorsLeft == 0;
 
@@ -311,8 +357,8 @@ public sealed class MemoryReport
         var c = CultureInfo.InvariantCulture;
         yield return ("runs", string.Create(c, $"{Iterations} × {Method}, batch {Batch}, {SampleStatistics.FormatMilliseconds(MedianMsPerRun)} ms median, {Elapsed.TotalSeconds:0} s"));
         yield return ("RSS before the first run", string.Create(c, $"{RssStartMb:0.0} MB"));
-        yield return ($"RSS after {WarmRuns} runs (warm start)", string.Create(c, $"{RssWarmMb:0.0} MB"));
-        yield return ($"RSS after {Iterations} runs", string.Create(c, $"{RssEndMb:0.0} MB (peak {RssPeakMb:0.0} MB)"));
+        yield return ($"RSS after {WarmRuns} runs (warm start, full GC)", string.Create(c, $"{RssWarmMb:0.0} MB"));
+        yield return ($"RSS after {Iterations} runs (full GC)", string.Create(c, $"{RssEndMb:0.0} MB (peak {RssPeakMb:0.0} MB)"));
         yield return ("RSS growth from the warm start", string.Create(c, $"{GrowthPercent:+0.00;-0.00;0.00}% (flat: < {MemoryCheck.FlatGrowthPercent:0}%)"));
         yield return ("RSS slope (least squares, warm samples)", string.Create(c, $"{SlopeMbPer1000Runs:+0.00;-0.00;0.00} MB per 1,000 runs"));
         if (SecondHalfGrowthPercent is { } lateGrowth && SecondHalfSlopeMbPer1000Runs is { } lateSlope)
@@ -320,10 +366,18 @@ public sealed class MemoryReport
             yield return ($"RSS over the second half (runs {Iterations / 2}–{Iterations})", string.Create(c, $"{lateGrowth:+0.00;-0.00;0.00}%, slope {lateSlope:+0.00;-0.00;0.00} MB per 1,000 runs"));
         }
 
-        var warmHeap = Samples.First(s => s.Runs >= WarmRuns).ManagedHeapMb;
-        yield return (".NET GC committed, warm start → end", string.Create(c, $"{warmHeap:0.0} → {Samples[^1].ManagedHeapMb:0.0} MB"));
+        var warm = Samples.First(s => s.Runs >= WarmRuns);
+        var end = Samples[^1];
+        yield return (".NET GC committed, warm start → end", string.Create(c, $"{warm.ManagedHeapMb:0.0} → {end.ManagedHeapMb:0.0} MB"));
+        if (warm.NativeInUseMb is { } inUse && end.NativeInUseMb is { } inUseEnd && warm.NativeFreeMb is { } free && end.NativeFreeMb is { } freeEnd)
+        {
+            yield return ("malloc in use, warm start → end", string.Create(c, $"{inUse:0.0} → {inUseEnd:0.0} MB"));
+            yield return ("malloc free (kept for reuse), warm start → end", string.Create(c, $"{free:0.0} → {freeEnd:0.0} MB"));
+        }
+
         yield return ("live tensors before → after", string.Create(c, $"{LiveTensorsBefore} → {LiveTensorsAfter} ({LiveTensorsLeft:+0;-0;0} left)"));
         yield return ("verdict", IsFlat ? "flat" : "NOT FLAT");
+        yield return ("leak", Leaks ? "YES: tensors left alive or malloc'd memory in use grew" : NativeInUseGrowthMb is null ? "no tensor left (malloc not inspectable here)" : "none: no tensor left, malloc'd memory in use did not grow");
         foreach (var fact in Environment.Facts())
         {
             yield return fact;

@@ -51,6 +51,7 @@ public class HarnessTests
         var memory = MemoryCheck.Run(new MemoryCheckOptions { Iterations = 30, WarmRuns = 10, SampleEvery = 5, ImageSize = 32, Threads = 1 });
         memory.LiveTensorsLeft.Should().Be(0, "every tensor an explanation creates is freed");
         memory.Samples.Should().HaveCountGreaterThan(3);
+        memory.Samples.Should().OnlyContain(s => s.NativeInUseMb > 0 && s.NativeFreeMb >= 0, "glibc's mallinfo2 answers on Linux");
     }
 
     private static void Close(Tensor actual, Tensor expected, double tolerance = 1e-5, [CallerArgumentExpression(nameof(actual))] string? what = null)

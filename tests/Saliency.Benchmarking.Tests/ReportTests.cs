@@ -72,5 +72,22 @@ public class ReportTests
 
         var leaking = new MemoryReport("grad-cam", 1, 400, 100, samples, 130, 131, 50, TimeSpan.FromSeconds(20), Environment, null, null);
         leaking.IsFlat.Should().BeFalse();
+        leaking.Leaks.Should().BeTrue();
+    }
+
+    [Fact]
+    public void Rss_growth_with_flat_malloc_in_use_is_allocator_retention_not_a_leak()
+    {
+        MemorySample[] retaining = [new(0, 300, 5, 90, 10), new(100, 400, 9, 100, 40), new(200, 410, 9, 99, 50), new(400, 412, 9, 100.5, 52)];
+        var report = new MemoryReport("grad-cam", 1, 400, 100, retaining, 130, 130, 50, TimeSpan.FromSeconds(20), Environment, null, null);
+
+        report.IsFlat.Should().BeFalse("RSS grew by 3%");
+        report.NativeInUseGrowthMb.Should().BeApproximately(0.5, 1e-9);
+        report.Leaks.Should().BeFalse("malloc'd memory in use grew by 0.5 MB, under 1% of 400 MB");
+        report.ToText().Should().Contain("100.0 → 100.5 MB").And.Contain("40.0 → 52.0 MB").And.Contain("leak").And.Contain("none");
+
+        MemorySample[] leaking = [new(0, 300, 5, 90, 10), new(100, 400, 9, 100, 40), new(400, 412, 9, 110, 40)];
+        new MemoryReport("grad-cam", 1, 400, 100, leaking, 130, 130, 50, TimeSpan.FromSeconds(20), Environment, null, null)
+            .Leaks.Should().BeTrue("malloc'd memory in use grew by 10 MB, over 1% of 400 MB");
     }
 }
