@@ -9,10 +9,10 @@ namespace Saliency;
 /// <remarks>
 /// <para>
 /// glibc serves large blocks with <c>mmap</c> and trims freed memory at the top of the heap. A saliency pass allocates
-/// the same large tensors again and again (Guided Backprop's ReLU gates add one copy of every ReLU output), so with the
-/// defaults many of those pages are zero-filled by the kernel on every pass: on resnet18 at batch 8 that made Guided
-/// Backprop 1.2× its floor, and 1.03× with the allocator tuned (docs/benchmarks.md). PyTorch's own advice for CPU
-/// work is a caching allocator (jemalloc or tcmalloc); this is the glibc equivalent.
+/// the same large tensors again and again (Guided Backprop adds one <c>max(g, 0)</c> of every ReLU gradient), so with
+/// the defaults many of those pages are zero-filled by the kernel on every pass: on resnet18 at batch 8, one thread,
+/// that made Guided Backprop 1.07–1.12× its floor, and 1.01–1.02× with the allocator tuned (docs/benchmarks.md).
+/// PyTorch's own advice for CPU work is a caching allocator (jemalloc or tcmalloc); this is the glibc equivalent.
 /// </para>
 /// <para>
 /// It changes the whole process: memory freed by tensors is kept for reuse (resident memory stays at its peak instead
