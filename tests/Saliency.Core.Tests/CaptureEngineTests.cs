@@ -268,8 +268,10 @@ public sealed class CaptureEngineTests
         using var x = randn(2, 3, 5, 5);
 
         using var expected = SaliencyEngine.InputGradients(ExplainableModule.Create(outOfPlace, ["conv"]), x, [0, 2], GradientMode.Guided);
+        var live = TensorAssert.LiveTensors();
         using var actual = SaliencyEngine.InputGradients(ExplainableModule.Create(inPlace, ["conv"]), x, [0, 2], GradientMode.Guided);
 
+        TensorAssert.LiveTensors().Should().Be(live + 1, "the failed first attempt leaves nothing behind; only the result lives");
         TensorAssert.Close(actual, expected, 1e-6);
         using var magnitude = expected.abs().max();
         magnitude.item<float>().Should().BeGreaterThan(0);
