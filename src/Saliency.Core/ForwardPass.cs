@@ -121,6 +121,7 @@ internal sealed class ForwardPass : IDisposable
         }
     }
 
+    /// <summary>One forward with hooks and gates; the caller holds the model's lock and retries with copying gates if asked.</summary>
     private static ForwardPass Attempt(IExplainable model, Tensor input, string? layer, nn.Module<Tensor, Tensor>? layerModule, MethodRequirements needs, bool evalMode, ReluGateState gates, IReadOnlyList<string> warnings)
     {
         var module = model.Module;
@@ -128,96 +129,94 @@ internal sealed class ForwardPass : IDisposable
         var inputGradients = (needs & MethodRequirements.InputGradients) != 0;
         var guided = (needs & MethodRequirements.GuidedRelu) == MethodRequirements.GuidedRelu;
         var lateGradients = layerGradients && !inputGradients;
+        using var scope = NewDisposeScope();
+        var (device, dtype) = DeviceAndType(module, input);
+        var x = input.to(dtype, device).detach();
+        Tensor? inputLeaf = inputGradients ? x.requires_grad_(true) : null;
+
+        Tensor? captured = null;
+        var calls = 0;
+        IDisposable? gradientsFromLayer = null;
+        var hooks = new List<IDisposable>();
+        var modes = evalMode ? SwitchToEval(module) : null;
+        var gradMode = torch.set_grad_enabled(inputGradients);
+        Tensor logits;
+        try
         {
-            using var scope = NewDisposeScope();
-            var (device, dtype) = DeviceAndType(module, input);
-            var x = input.to(dtype, device).detach();
-            Tensor? inputLeaf = inputGradients ? x.requires_grad_(true) : null;
-
-            Tensor? captured = null;
-            var calls = 0;
-            IDisposable? gradientsFromLayer = null;
-            var hooks = new List<IDisposable>();
-            var modes = evalMode ? SwitchToEval(module) : null;
-            var gradMode = torch.set_grad_enabled(inputGradients);
-            Tensor logits;
-            try
+            if (guided)
             {
-                if (guided)
+                foreach (var gate in GatedModules(model))
                 {
-                    foreach (var gate in GatedModules(model))
+                    hooks.Add(ExplainableSupport.RegisterForwardHook(gate, (_, _, output) => ReluGate.Apply(output, gates)));
+                }
+            }
+
+            if (layerModule is not null)
+            {
+                hooks.Add(ExplainableSupport.RegisterForwardHook(layerModule, (_, _, output) =>
+                {
+                    if (lateGradients)
                     {
-                        hooks.Add(ExplainableSupport.RegisterForwardHook(gate, (_, _, output) => ReluGate.Apply(output, gates)));
+                        gradientsFromLayer ??= torch.set_grad_enabled(true);
                     }
-                }
 
-                if (layerModule is not null)
-                {
-                    hooks.Add(ExplainableSupport.RegisterForwardHook(layerModule, (_, _, output) =>
-                    {
-                        if (lateGradients)
-                        {
-                            gradientsFromLayer ??= torch.set_grad_enabled(true);
-                        }
-
-                        var activation = layerGradients && (lateGradients || !output.requires_grad)
-                            ? output.detach().requires_grad_(true)
-                            : output;
-                        captured?.Dispose();
-                        captured = activation.DetachFromDisposeScope();
-                        calls++;
-                        return activation.clone();
-                    }));
-                }
-
-                logits = module.call(x);
-            }
-            catch (Exception e)
-            {
-                captured?.Dispose();
-                if (guided && !gates.CopyOutputs && e.Message.Contains(ReluGate.ViewModifiedInPlace, StringComparison.Ordinal))
-                {
-                    throw new GateOutputModifiedException(e);
-                }
-
-                if (InputValidation.ForwardFailure(e, x, module) is { } clearer)
-                {
-                    throw clearer;
-                }
-
-                throw;
-            }
-            finally
-            {
-                foreach (var hook in hooks)
-                {
-                    hook.Dispose();
-                }
-
-                gradientsFromLayer?.Dispose();
-                gradMode.Dispose();
-                if (modes is not null)
-                {
-                    Restore(modes);
-                }
+                    var activation = layerGradients && (lateGradients || !output.requires_grad)
+                        ? output.detach().requires_grad_(true)
+                        : output;
+                    captured?.Dispose();
+                    captured = activation.DetachFromDisposeScope();
+                    calls++;
+                    return activation.clone();
+                }));
             }
 
-            if (layerModule is not null && calls == 0)
-            {
-                throw new SaliencyException(
-                    $"Layer '{layer}' of {module.GetType().Name} did not run during forward, so nothing was captured. TorchSharp runs hooks only through call(): invoke the layer as {layer}.call(x), not {layer}.forward(x), and check that forward uses it.");
-            }
-
-            InputValidation.CheckLogits(logits, x.shape[0], module);
-            if (captured is not null)
-            {
-                scope.Attach(captured);
-            }
-
-            var pass = new ForwardPass(model, layer, needs, x, logits, captured, inputLeaf, gates, warnings);
-            scope.Detach(pass._owned);
-            return pass;
+            logits = module.call(x);
         }
+        catch (Exception e)
+        {
+            captured?.Dispose();
+            if (guided && !gates.CopyOutputs && e.Message.Contains(ReluGate.ViewModifiedInPlace, StringComparison.Ordinal))
+            {
+                throw new GateOutputModifiedException(e);
+            }
+
+            if (InputValidation.ForwardFailure(e, x, module) is { } clearer)
+            {
+                throw clearer;
+            }
+
+            throw;
+        }
+        finally
+        {
+            foreach (var hook in hooks)
+            {
+                hook.Dispose();
+            }
+
+            gradientsFromLayer?.Dispose();
+            gradMode.Dispose();
+            if (modes is not null)
+            {
+                Restore(modes);
+            }
+        }
+
+        if (layerModule is not null && calls == 0)
+        {
+            throw new SaliencyException(
+                $"Layer '{layer}' of {module.GetType().Name} did not run during forward, so nothing was captured. TorchSharp runs hooks only through call(): invoke the layer as {layer}.call(x), not {layer}.forward(x), and check that forward uses it.");
+        }
+
+        InputValidation.CheckLogits(logits, x.shape[0], module);
+        if (captured is not null)
+        {
+            scope.Attach(captured);
+        }
+
+        var pass = new ForwardPass(model, layer, needs, x, logits, captured, inputLeaf, gates, warnings);
+        scope.Detach(pass._owned);
+        return pass;
     }
 
     /// <summary>Runs the model on <paramref name="input"/> without gradients and returns the logits (owned by the caller).</summary>
