@@ -104,19 +104,17 @@ internal sealed class ForwardPass : IDisposable
         lock (LockOf(module))
         {
             gates.CopyOutputs = s_copyingGates.TryGetValue(module, out _);
-            while (true)
+            try
             {
-                try
-                {
-                    return Attempt(model, input, layer, layerModule, needs, evalMode, gates, warnings);
-                }
-                catch (GateOutputModifiedException)
-                {
-                    // The model modifies a ReLU output in place, which a gate that returns its input as a view forbids:
-                    // gate this model with copies from now on (one extra copy per ReLU) and run again.
-                    s_copyingGates.AddOrUpdate(module, new object());
-                    gates.CopyOutputs = true;
-                }
+                return Attempt(model, input, layer, layerModule, needs, evalMode, gates, warnings);
+            }
+            catch (GateOutputModifiedException)
+            {
+                // The model modifies a ReLU output in place, which a gate that returns its input as a view forbids:
+                // gate this model with copies from now on (one extra copy per ReLU) and run again.
+                s_copyingGates.AddOrUpdate(module, new object());
+                gates.CopyOutputs = true;
+                return Attempt(model, input, layer, layerModule, needs, evalMode, gates, warnings);
             }
         }
     }
