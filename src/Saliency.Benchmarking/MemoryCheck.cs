@@ -78,15 +78,7 @@ public static class MemoryCheck
         var loadBefore = LoadAverage.Read();
         var clock = Stopwatch.StartNew();
 
-        TorchRuntime.EnsureInitialized();
-        if (options.TuneAllocator)
-        {
-            NativeAllocator.TuneForTensors();
-        }
-
-        torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
-        var device = DeviceSelector.Parse(options.Device);
-        var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
+        var (device, deviceName) = BenchProcess.Prepare(options.TuneAllocator, options.Threads, options.Device);
         using var model = BenchModel.Create(device, options.ImageSize);
         using var runner = MethodRunner.Create(deviceName, options.PluginDirectories);
         runner.EnsureLoaded([options.Method]);
@@ -213,7 +205,8 @@ public sealed class MemoryReport
         Method = method;
         Batch = batch;
         Iterations = iterations;
-        WarmRuns = warm[0].Runs;
+        WarmSample = warm[0];
+        WarmRuns = WarmSample.Runs;
         Samples = samples;
         LiveTensorsBefore = liveTensorsBefore;
         LiveTensorsAfter = liveTensorsAfter;
@@ -223,7 +216,7 @@ public sealed class MemoryReport
         LoadBefore = loadBefore;
         LoadAfter = loadAfter;
         RssStartMb = samples[0].RssMb;
-        RssWarmMb = warm[0].RssMb;
+        RssWarmMb = WarmSample.RssMb;
         RssEndMb = samples[^1].RssMb;
         RssPeakMb = samples.Max(s => s.RssMb);
         GrowthPercent = 100 * (RssEndMb - RssWarmMb) / RssWarmMb;
@@ -250,6 +243,9 @@ public sealed class MemoryReport
 
     /// <summary>Memory after so many runs.</summary>
     public IReadOnlyList<MemorySample> Samples { get; }
+
+    /// <summary>The sample at the warm start, from which growth is measured.</summary>
+    public MemorySample WarmSample { get; }
 
     /// <summary>TorchSharp's live tensors on the thread before the first run (the model's parameters, the input…).</summary>
     public long LiveTensorsBefore { get; }
@@ -308,7 +304,7 @@ public sealed class MemoryReport
     /// this stays flat: that is the allocator keeping freed memory, not a leak.
     /// </summary>
     public double? NativeInUseGrowthMb =>
-        Samples.First(s => s.Runs >= WarmRuns).NativeInUseMb is { } warm && Samples[^1].NativeInUseMb is { } end ? end - warm : null;
+        WarmSample.NativeInUseMb is { } warm && Samples[^1].NativeInUseMb is { } end ? end - warm : null;
 
     /// <summary>
     /// Whether something leaked: a tensor left alive, or malloc'd memory in use grown by more than
@@ -366,7 +362,7 @@ public sealed class MemoryReport
             yield return ($"RSS over the second half (runs {Iterations / 2}–{Iterations})", string.Create(c, $"{lateGrowth:+0.00;-0.00;0.00}%, slope {lateSlope:+0.00;-0.00;0.00} MB per 1,000 runs"));
         }
 
-        var warm = Samples.First(s => s.Runs >= WarmRuns);
+        var warm = WarmSample;
         var end = Samples[^1];
         yield return (".NET GC committed, warm start → end", string.Create(c, $"{warm.ManagedHeapMb:0.0} → {end.ManagedHeapMb:0.0} MB"));
         if (warm.NativeInUseMb is { } inUse && end.NativeInUseMb is { } inUseEnd && warm.NativeFreeMb is { } free && end.NativeFreeMb is { } freeEnd)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Benchmarking;
@@ -39,15 +38,7 @@ public static class QuickBench
         var loadBefore = LoadAverage.Read();
         var progress = options.Progress ?? (_ => { });
 
-        TorchRuntime.EnsureInitialized();
-        if (options.TuneAllocator)
-        {
-            NativeAllocator.TuneForTensors();
-        }
-
-        torch.set_num_threads(options.Threads ?? Environment.ProcessorCount);
-        var device = DeviceSelector.Parse(options.Device);
-        var deviceName = device.type == DeviceType.CUDA ? $"cuda:{device.index}" : "cpu";
+        var (device, deviceName) = BenchProcess.Prepare(options.TuneAllocator, options.Threads, options.Device);
 
         using var model = BenchModel.Create(device, options.ImageSize);
         using var runner = MethodRunner.Create(deviceName, options.PluginDirectories);
