@@ -20,7 +20,7 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
     /// <summary>The figure's methods, in column order.</summary>
     public static readonly string[] Methods = ["cam", "grad-cam", "guided-backprop", "guided-grad-cam"];
 
-    public sealed class Settings : ModelSettings
+    public sealed class Settings : OverlaySettings
     {
         [CommandOption("-i|--image <FILE>")]
         [Description("The image to explain. Default: the first sample canvas bundled with fashion-gap.")]
@@ -41,20 +41,9 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
         [DefaultValue(3)]
         public int Scale { get; set; }
 
-        [CommandOption("--colormap <NAME>")]
-        [Description("jet or viridis.")]
-        [DefaultValue("jet")]
-        public string Colormap { get; set; } = "jet";
-
-        [CommandOption("--alpha <A>")]
-        [Description("Heat-map weight over the image, 0 to 1.")]
-        [DefaultValue(0.5f)]
-        public float Alpha { get; set; }
-
         public override ValidationResult Validate() =>
             Rows is < 1 or > 10 ? ValidationResult.Error("--rows must be 1 to 10.")
             : Scale is < 1 or > 16 ? ValidationResult.Error("--scale must be 1 to 16.")
-            : Alpha is < 0 or > 1 ? ValidationResult.Error("--alpha must lie in [0,1].")
             : base.Validate();
     }
 

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using Saliency.Cli.Explaining;
 using Saliency.Cli.Infrastructure;
 using Saliency.Cli.Modeling;
@@ -12,7 +11,7 @@ namespace Saliency.Cli.Commands;
 /// <summary><c>saliency explain</c>: heat-map overlays for image files or folders, batched, one failed image at a time.</summary>
 internal sealed class ExplainCommand(CliConsole console) : Command<ExplainCommand.Settings>
 {
-    public sealed class Settings : ModelSettings
+    public sealed class Settings : OverlaySettings
     {
         [CommandArgument(0, "<IMAGES>")]
         [Description("Image files (PNG, JPEG) or folders of them.")]
@@ -49,16 +48,6 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         [DefaultValue("out/explain")]
         public string Out { get; set; } = "out/explain";
 
-        [CommandOption("--colormap <NAME>")]
-        [Description("jet (as in the CAM and Grad-CAM papers) or viridis (perceptually uniform).")]
-        [DefaultValue("jet")]
-        public string Colormap { get; set; } = "jet";
-
-        [CommandOption("--alpha <A>")]
-        [Description("Heat-map weight over the image, 0 to 1: (1-alpha)·image + alpha·heatmap.")]
-        [DefaultValue(0.5f)]
-        public float Alpha { get; set; }
-
         [CommandOption("--save-maps")]
         [Description("Also write <image-stem>.maps.safetensors: <method>/<target>/map [[H,W]], <method>/<target>/raw, and logits.")]
         public bool SaveMaps { get; set; }
@@ -73,11 +62,6 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
             if (BatchSize < 1)
             {
                 return ValidationResult.Error($"--batch-size must be at least 1; got {BatchSize}.");
-            }
-
-            if (!(Alpha >= 0 && Alpha <= 1))
-            {
-                return ValidationResult.Error(string.Create(CultureInfo.InvariantCulture, $"--alpha must lie in [0,1]; got {Alpha}."));
             }
 
             return MaxPixels < 1 ? ValidationResult.Error("--max-pixels must be positive.") : base.Validate();
