@@ -3,6 +3,7 @@ using TorchSharp;
 
 namespace Saliency.Tests;
 
+/// <summary>Linked into every test project that runs TorchSharp (see their project files).</summary>
 internal static class TestSetup
 {
     /// <summary>
