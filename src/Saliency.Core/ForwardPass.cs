@@ -364,6 +364,9 @@ internal sealed class ForwardPass : IDisposable
         }
     }
 
+    /// <summary>The device a model's parameters live on (the input's when it has none).</summary>
+    public static Device DeviceOf(IExplainable model, Tensor input) => DeviceAndType(model.Module, input).Device;
+
     private static (Device Device, ScalarType Type) DeviceAndType(nn.Module module, Tensor input)
     {
         foreach (var parameter in module.parameters())

@@ -21,19 +21,23 @@ public static class SaliencyEngine
     /// <param name="targets">One target class per item; <see langword="null"/> means each item's argmax.</param>
     /// <param name="gradients">Whether to compute <c>∂y_c/∂A</c>.</param>
     /// <param name="evalMode">Whether to run the model in eval mode (its train/eval flags are restored afterwards).</param>
+    /// <param name="kernelCheck">Whether to check the device's convolution kernels first (<see cref="KernelGuard"/>).</param>
     /// <returns>The capture; it owns its tensors.</returns>
     /// <exception cref="ArgumentException">The input, the layer or a target is invalid (the message says which and how to fix it).</exception>
     /// <exception cref="SaliencyException">The model cannot be explained as asked (for example, the layer never runs).</exception>
-    public static LayerCapture Capture(IExplainable model, Tensor input, string? layer = null, IReadOnlyList<long>? targets = null, bool gradients = true, bool evalMode = true)
+    /// <exception cref="KernelCheckException">The device's convolution kernels compute wrong numbers and there is no correct route.</exception>
+    public static LayerCapture Capture(IExplainable model, Tensor input, string? layer = null, IReadOnlyList<long>? targets = null, bool gradients = true, bool evalMode = true, KernelCheckMode kernelCheck = KernelCheckMode.Auto)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        var kernels = KernelGuard.Default.Ensure(ForwardPass.DeviceOf(model, input), kernelCheck);
         var name = layer ?? model.DefaultLayer;
         var needs = gradients ? MethodRequirements.LayerGradients : MethodRequirements.LayerActivations;
         using var pass = ForwardPass.Run(model, input, name, needs, evalMode);
         using var scope = NewDisposeScope();
         var resolved = pass.ResolveTargets(targets);
         var gradient = gradients ? pass.LayerGradients(resolved) : null;
-        return new LayerCapture(name, pass.Logits.clone(), resolved.clone(), pass.Activations!.clone(), gradient?.clone());
+        return new LayerCapture(name, pass.Logits.clone(), resolved.clone(), pass.Activations!.clone(), gradient?.clone(), kernels?.Warning is { } warning ? [warning] : []);
     }
 
     /// <summary>The gradient of each item's target logit with respect to the input, <c>[B,C,H,W]</c>.</summary>
@@ -42,10 +46,14 @@ public static class SaliencyEngine
     /// <param name="targets">One target class per item; <see langword="null"/> means each item's argmax.</param>
     /// <param name="mode">Plain, or guided through every ReLU (Guided Backprop).</param>
     /// <param name="evalMode">Whether to run the model in eval mode.</param>
+    /// <param name="kernelCheck">Whether to check the device's convolution kernels first (<see cref="KernelGuard"/>; its status holds any warning).</param>
     /// <returns>The gradient; the caller owns it.</returns>
-    public static Tensor InputGradients(IExplainable model, Tensor input, IReadOnlyList<long>? targets = null, GradientMode mode = GradientMode.Plain, bool evalMode = true)
+    /// <exception cref="KernelCheckException">The device's convolution kernels compute wrong numbers and there is no correct route.</exception>
+    public static Tensor InputGradients(IExplainable model, Tensor input, IReadOnlyList<long>? targets = null, GradientMode mode = GradientMode.Plain, bool evalMode = true, KernelCheckMode kernelCheck = KernelCheckMode.Auto)
     {
         ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(input);
+        KernelGuard.Default.Ensure(ForwardPass.DeviceOf(model, input), kernelCheck);
         var needs = mode == GradientMode.Guided ? MethodRequirements.GuidedRelu : MethodRequirements.InputGradients;
         using var pass = ForwardPass.Run(model, input, null, needs, evalMode);
         using var scope = NewDisposeScope();
@@ -57,9 +65,10 @@ public static class SaliencyEngine
 /// <summary>What <see cref="SaliencyEngine.Capture"/> captured. Owns its tensors.</summary>
 public sealed class LayerCapture : IDisposable
 {
-    internal LayerCapture(string layer, Tensor logits, Tensor targets, Tensor activations, Tensor? gradients)
+    internal LayerCapture(string layer, Tensor logits, Tensor targets, Tensor activations, Tensor? gradients, IReadOnlyList<string> warnings)
     {
         Layer = layer;
+        Warnings = warnings;
         Logits = logits.DetachFromDisposeScope();
         Targets = targets.DetachFromDisposeScope();
         Activations = activations.DetachFromDisposeScope();
@@ -80,6 +89,9 @@ public sealed class LayerCapture : IDisposable
 
     /// <summary><c>∂y_c/∂A</c>, shaped like <see cref="Activations"/>; <see langword="null"/> when not asked for.</summary>
     public Tensor? Gradients { get; }
+
+    /// <summary>Caveats the user should see, such as the kernel guard's (empty when none).</summary>
+    public IReadOnlyList<string> Warnings { get; }
 
     /// <summary>Disposes the tensors.</summary>
     public void Dispose()

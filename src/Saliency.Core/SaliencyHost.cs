@@ -24,6 +24,9 @@ public sealed class SaliencyHost : IDisposable
     private readonly object _registryGate = new();
     private readonly ILogger _logger;
     private readonly bool _evalMode;
+    private readonly KernelCheckMode _kernelCheck;
+    private readonly KernelGuard _kernelGuard;
+    private int _kernelsReported;
     private PluginCatalog? _catalog;
     private ImmutableDictionary<string, MethodEntry> _methods = ImmutableDictionary.Create<string, MethodEntry>(StringComparer.Ordinal);
     private bool _disposed;
@@ -32,6 +35,8 @@ public sealed class SaliencyHost : IDisposable
     {
         _logger = options.Logger ?? NullLogger.Instance;
         _evalMode = options.EvalMode;
+        _kernelCheck = options.KernelCheck;
+        _kernelGuard = options.KernelGuard ?? KernelGuard.Default;
         Device = DeviceSelector.Parse(options.Device);
     }
 
@@ -88,6 +93,30 @@ public sealed class SaliencyHost : IDisposable
         Raise([descriptor.Id], [], []);
     }
 
+    /// <summary>
+    /// Checks the device's convolution kernels against float64 (once per process, device and thread count) as
+    /// <see cref="SaliencyHostOptions.KernelCheck"/> says; <see cref="Explain(IExplainable, Tensor, ExplainRequest)"/>
+    /// does this before its first pass. Call it at start to pay the few tens of milliseconds, and to see the warning,
+    /// before the first image.
+    /// </summary>
+    /// <returns>What was found and done, or <see langword="null"/> when the check is off and nobody ran it.</returns>
+    /// <exception cref="KernelCheckException">The kernels are wrong and there is no correct route (or the check is Strict).</exception>
+    public KernelStatus? CheckKernels()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var status = _kernelGuard.Ensure(Device, _kernelCheck);
+        if (status is not null && Interlocked.Exchange(ref _kernelsReported, 1) == 0)
+        {
+            _logger.LogInformation("Kernel self-check on {Device}: {Summary} ({Milliseconds:F0} ms)", status.Device, status.Final.Summary, status.Initial.Elapsed.TotalMilliseconds + (status.Final == status.Initial ? 0 : status.Final.Elapsed.TotalMilliseconds));
+            if (status.Warning is { } warning)
+            {
+                _logger.LogWarning("{Warning}", warning);
+            }
+        }
+
+        return status;
+    }
+
     /// <summary>Explains a batch with one method.</summary>
     /// <param name="model">The model.</param>
     /// <param name="input">The batch <c>[B,C,H,W]</c>.</param>
@@ -117,6 +146,7 @@ public sealed class SaliencyHost : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var methods = _methods;
         var plans = requests.Select((request, index) => MakePlan(methods, model, request, index)).ToList();
+        var kernelWarning = CheckKernels()?.Warning;
         ForwardPass.MoveTo(model, Device);
 
         var results = new SaliencyResult?[requests.Count];
@@ -130,7 +160,7 @@ public sealed class SaliencyHost : IDisposable
                 {
                     var targets = passes.Pass.ResolveTargets(plan.Request.Targets);
                     var context = new ExplanationContext(passes, plan.Request, plan.Entry.Descriptor.Id, UsesLayer(plan.Needs), plan.Layer, targets, (id, parent) => Invoke(methods, id, parent));
-                    results[plan.Index] = Run(plan.Entry, context);
+                    results[plan.Index] = WithWarning(Run(plan.Entry, context), kernelWarning);
                 }
             }
         }
@@ -304,6 +334,12 @@ public sealed class SaliencyHost : IDisposable
 
         return result;
     }
+
+    /// <summary>The result with <paramref name="warning"/> first among its warnings (the same tensors, now owned by the new result).</summary>
+    private static SaliencyResult WithWarning(SaliencyResult result, string? warning) =>
+        warning is null || result.Warnings.Contains(warning, StringComparer.Ordinal)
+            ? result
+            : new SaliencyResult(result.Method, result.Layer, result.Targets, result.Raw, result.Map, [warning, .. result.Warnings]);
 
     private static string? ShapeProblem(SaliencyResult result, ExplanationContext context)
     {

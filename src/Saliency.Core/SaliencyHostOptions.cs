@@ -35,6 +35,16 @@ public sealed record SaliencyHostOptions
     /// <summary>Whether explanations run the model in eval mode (its train/eval flags are restored afterwards). Default true.</summary>
     public bool EvalMode { get; init; } = true;
 
+    /// <summary>
+    /// Whether the device's convolution kernels are checked against float64 before the first explanation, and what
+    /// happens when they are wrong: <see cref="KernelCheckMode.Auto"/> (default) turns oneDNN off for the process and
+    /// warns, <see cref="KernelCheckMode.Strict"/> refuses, <see cref="KernelCheckMode.Off"/> skips the check.
+    /// </summary>
+    public KernelCheckMode KernelCheck { get; init; } = KernelCheckMode.Auto;
+
+    /// <summary>The guard that runs the check (tests inject failures); the process's <see cref="KernelGuard.Default"/> when null.</summary>
+    internal KernelGuard? KernelGuard { get; init; }
+
     /// <summary>Where the host logs plugin loads (with each assembly's SHA-256), reloads and failures.</summary>
     public ILogger? Logger { get; init; }
 }

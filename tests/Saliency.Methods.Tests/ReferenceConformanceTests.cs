@@ -50,7 +50,7 @@ public sealed class ReferenceConformanceTests : IClassFixture<HostFixture>
         reference.AssertClose($"guided_backprop.raw{suffix}", result.Raw);
         reference.AssertClose($"captum.guided_backprop.raw{suffix}", result.Raw);
         result.Layer.Should().BeNull("guided backprop explains the input, not a layer");
-        result.Warnings.Should().BeEmpty("every ReLU of the reference models is a module");
+        result.Warnings.Should().NotContain(w => w.Contains("ReLU", StringComparison.Ordinal), "every ReLU of the reference models is a module");
     }
 
     [Theory]

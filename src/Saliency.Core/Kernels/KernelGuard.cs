@@ -1,0 +1,180 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using static TorchSharp.torch;
+
+namespace Saliency;
+
+/// <summary>
+/// Makes sure the convolution kernels of a device compute correct numbers before anything is explained on it: runs
+/// <see cref="KernelSelfCheck"/> once per process, device and (CPU) thread count, and on a CPU whose oneDNN kernels
+/// are wrong turns oneDNN off for the process, checks again, and reports what it did and what it costs.
+/// </summary>
+/// <remarks>
+/// The route is oneDNN off (<c>torch.backends.mkldnn.enabled = False</c> in Python terms): libtorch's own
+/// convolution kernels are correct on the machines where oneDNN 3.7.1's are not, and the switch is a public libtorch
+/// setting. It costs 1.7–2.0× on convolutions. A faster route (patching oneDNN's private view of the cache sizes) was
+/// measured correct but depends on the memory layout of one oneDNN build; it is not taken. Whatever the route, the
+/// second self-check is what makes the results safe: when it fails too, the guard refuses to explain.
+/// </remarks>
+public sealed class KernelGuard
+{
+    /// <summary>What turning oneDNN off costs, in words (measured on resnet18 and the built-in methods; docs/benchmarks.md).</summary>
+    public const string OneDnnOffCost = "CPU convolutions run about 1.7–2.0× slower";
+
+    private readonly Func<Device, KernelCheckReport> _check;
+    private readonly Func<bool> _disableOneDnn;
+    private readonly ConcurrentDictionary<string, KernelStatus> _statuses = new(StringComparer.Ordinal);
+    private readonly object _gate = new();
+    private string? _cpuWarning;
+
+    /// <summary>Creates a guard with its own check and switch (tests inject failures through this seam).</summary>
+    internal KernelGuard(Func<Device, KernelCheckReport> check, Func<bool> disableOneDnn)
+    {
+        _check = check;
+        _disableOneDnn = disableOneDnn;
+    }
+
+    /// <summary>The process's guard: the real self-check and the real oneDNN switch.</summary>
+    public static KernelGuard Default { get; } = new(KernelSelfCheck.Run, LibTorchNative.TryDisableOneDnn);
+
+    /// <summary>
+    /// Checks <paramref name="device"/> as <paramref name="mode"/> says, once (cached), and returns what was found.
+    /// </summary>
+    /// <param name="device">The device explanations will run on.</param>
+    /// <param name="mode">Check and route (<see cref="KernelCheckMode.Auto"/>), check and refuse (<see cref="KernelCheckMode.Strict"/>), or skip (<see cref="KernelCheckMode.Off"/>).</param>
+    /// <returns>The status; with <see cref="KernelCheckMode.Off"/>, the status found earlier by another caller, or <see langword="null"/>.</returns>
+    /// <exception cref="KernelCheckException">The kernels are wrong and the mode, the device or the machine leaves no correct route.</exception>
+    public KernelStatus? Ensure(Device device, KernelCheckMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var key = Key(device);
+        if (mode == KernelCheckMode.Off)
+        {
+            return _statuses.TryGetValue(key, out var known) ? WithCpuWarning(known, device) : null;
+        }
+
+        if (_statuses.TryGetValue(key, out var cached) && cached.IsCorrect)
+        {
+            return WithCpuWarning(cached, device);
+        }
+
+        lock (_gate)
+        {
+            var status = _statuses.TryGetValue(key, out var seen) ? seen : Check(device);
+            if (!status.IsCorrect && mode == KernelCheckMode.Auto && status.Route == KernelRoute.None)
+            {
+                status = Route(device, status.Initial);
+            }
+
+            _statuses[key] = status;
+            if (!status.IsCorrect)
+            {
+                throw Refusal(status, mode, device.type == TorchSharp.DeviceType.CPU);
+            }
+
+            return WithCpuWarning(status, device);
+        }
+    }
+
+    /// <summary>The status found for <paramref name="device"/> at the current thread count, if it was checked.</summary>
+    /// <param name="device">The device.</param>
+    public KernelStatus? StatusOf(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        return _statuses.TryGetValue(Key(device), out var status) ? WithCpuWarning(status, device) : null;
+    }
+
+    private static string Key(Device device) =>
+        device.type == TorchSharp.DeviceType.CPU ? string.Create(CultureInfo.InvariantCulture, $"cpu/{TorchSharp.torch.get_num_threads()}") : device.ToString();
+
+    private KernelStatus Check(Device device)
+    {
+        var report = _check(device);
+        return new KernelStatus(device.ToString(), report, report, KernelRoute.None, null);
+    }
+
+    private KernelStatus Route(Device device, KernelCheckReport initial)
+    {
+        if (device.type != TorchSharp.DeviceType.CPU)
+        {
+            return new KernelStatus(device.ToString(), initial, initial, KernelRoute.Unavailable, null);
+        }
+
+        if (!_disableOneDnn())
+        {
+            return new KernelStatus(device.ToString(), initial, initial, KernelRoute.Unavailable, null);
+        }
+
+        var after = _check(device);
+        if (!after.Passed)
+        {
+            return new KernelStatus(device.ToString(), initial, after, KernelRoute.OneDnnDisabled, null);
+        }
+
+        var caches = CpuInfo.Read();
+        var hidden = caches is { ReportsSizes: false } ? $", and this CPU reports no cache sizes ({caches.Source} reads zero)" : string.Empty;
+        var warning = $"The CPU's convolution kernels (oneDNN) compute wrong numbers on this machine: {initial.Summary}{hidden}. Saliency turned oneDNN off for this process and the self-check now passes ({after.Summary}); {OneDnnOffCost}.";
+        _cpuWarning = warning;
+        return new KernelStatus(device.ToString(), initial, after, KernelRoute.OneDnnDisabled, warning);
+    }
+
+    /// <summary>Once oneDNN is off, every CPU status carries the warning, whichever thread count found the failure.</summary>
+    private KernelStatus WithCpuWarning(KernelStatus status, Device device) =>
+        device.type == TorchSharp.DeviceType.CPU && status.Warning is null && _cpuWarning is { } warning ? status with { Warning = warning } : status;
+
+    private static KernelCheckException Refusal(KernelStatus status, KernelCheckMode mode, bool cpu)
+    {
+        var failed = status.Final;
+        var start = $"The convolution kernels on {status.Device} failed Saliency's self-check: {status.Initial.Summary}";
+        var message = status.Route switch
+        {
+            KernelRoute.OneDnnDisabled => $"{start}; with oneDNN turned off they are still wrong ({failed.Summary}); Saliency refuses to explain rather than return wrong maps. Run on another device or machine.",
+            KernelRoute.Unavailable when !cpu => $"{start}; there is no route around a CUDA failure, so Saliency refuses to explain rather than return wrong maps. Explain on the CPU, or update the GPU driver and libtorch.",
+            KernelRoute.Unavailable => $"{start}, and this libtorch offers no way to turn oneDNN off; Saliency refuses to explain rather than return wrong maps. Run on another machine.",
+            _ when mode == KernelCheckMode.Strict && cpu => $"{start}; the kernel check is Strict, so Saliency refuses to explain rather than change process-wide settings. Use the Auto kernel check to turn oneDNN off for this process ({OneDnnOffCost}).",
+            _ => $"{start}; the kernel check is Strict, so Saliency refuses to explain.",
+        };
+        return new KernelCheckException(message, status);
+    }
+}
+
+/// <summary>What the guard found on a device and what it did.</summary>
+/// <param name="Device">The device, e.g. <c>cpu</c>.</param>
+/// <param name="Initial">The first self-check.</param>
+/// <param name="Final">The self-check after the route (the same as <paramref name="Initial"/> when nothing was done).</param>
+/// <param name="Route">What was done about a failure.</param>
+/// <param name="Warning">The caveat every result on this device carries (what was wrong, what was done, what it costs), or <see langword="null"/>.</param>
+public sealed record KernelStatus(string Device, KernelCheckReport Initial, KernelCheckReport Final, KernelRoute Route, string? Warning)
+{
+    /// <summary>Whether explanations on this device compute correct numbers (the last self-check passed).</summary>
+    public bool IsCorrect => Final.Passed;
+}
+
+/// <summary>What <see cref="KernelGuard"/> did about a failed self-check.</summary>
+public enum KernelRoute
+{
+    /// <summary>Nothing: the check passed, or a Strict check refused.</summary>
+    None,
+
+    /// <summary>oneDNN was turned off for the process (CPU).</summary>
+    OneDnnDisabled,
+
+    /// <summary>No route exists here (a CUDA device, or a libtorch without the switch).</summary>
+    Unavailable,
+}
+
+/// <summary>The kernels of a device compute wrong numbers and Saliency refuses to explain with them.</summary>
+public sealed class KernelCheckException : SaliencyException
+{
+    /// <summary>Creates the exception.</summary>
+    /// <param name="message">What is wrong and what to do.</param>
+    /// <param name="status">What the guard found.</param>
+    public KernelCheckException(string message, KernelStatus status)
+        : base(message)
+    {
+        Status = status;
+    }
+
+    /// <summary>What the guard found.</summary>
+    public KernelStatus Status { get; }
+}

@@ -1,0 +1,241 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Saliency.Tests;
+
+/// <summary>
+/// The backend self-check and the guard that routes around broken convolution kernels. The first test runs the real
+/// check through the product's guard (red on a VM whose oneDNN is broken, unless the guard works); the others force
+/// the failure branch through the guard's seam, so they run the same on every machine.
+/// </summary>
+public sealed class KernelGuardTests
+{
+    private static readonly Device Cpu = new(DeviceType.CPU);
+
+    [Fact]
+    public void After_the_guard_the_float32_convolutions_match_float64_on_every_checked_shape()
+    {
+        var status = KernelGuard.Default.Ensure(Cpu, KernelCheckMode.Auto);
+
+        status.Should().NotBeNull();
+        status!.IsCorrect.Should().BeTrue(status.Initial.Summary);
+        var report = KernelSelfCheck.Run(Cpu);
+        report.Cases.Select(c => c.Shape).Distinct().Should().BeEquivalentTo(KernelSelfCheck.Shapes);
+        foreach (var check in report.Cases)
+        {
+            check.ForwardError.Should().BeLessThan(KernelSelfCheck.CpuTolerance, check.ToString());
+            check.InputGradientError.Should().BeLessThan(KernelSelfCheck.CpuTolerance, check.ToString());
+            check.WeightGradientError.Should().BeLessThan(KernelSelfCheck.CpuTolerance, check.ToString());
+        }
+
+        if (status.Route == KernelRoute.OneDnnDisabled)
+        {
+            status.Initial.Passed.Should().BeFalse();
+            LibTorchNative.IsOneDnnEnabled.Should().BeFalse();
+            status.Warning.Should().Contain("turned oneDNN off").And.Contain(KernelGuard.OneDnnOffCost);
+        }
+    }
+
+    [Fact]
+    public void The_error_is_the_largest_difference_as_a_fraction_of_the_peak()
+    {
+        using var expected = tensor(new double[] { 2, -4, 1 });
+        using var actual = tensor(new float[] { 2.5f, -4f, 1f });
+        using var broken = tensor(new float[] { float.NaN, -4f, 1f });
+
+        KernelSelfCheck.RelativeError(actual, expected).Should().BeApproximately(0.125, 1e-12);
+        KernelSelfCheck.RelativeError(broken, expected).Should().Be(double.NaN);
+        new KernelCheckCase(KernelSelfCheck.Shapes[0], 1, 0, double.NaN, 0, 1e-3).Passed.Should().BeFalse("NaN never passes");
+    }
+
+    [Fact]
+    public void A_failing_check_turns_onednn_off_checks_again_and_warns_with_the_cost()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true);
+        var guard = fake.Guard();
+
+        var status = guard.Ensure(Cpu, KernelCheckMode.Auto)!;
+
+        fake.Disables.Should().Be(1);
+        fake.Checks.Should().Be(2);
+        status.Route.Should().Be(KernelRoute.OneDnnDisabled);
+        status.IsCorrect.Should().BeTrue();
+        status.Initial.Passed.Should().BeFalse();
+        status.Warning.Should().Contain("input gradient off by up to 0.57 of the peak in 1 of 4 cases (worst: N=2 Cin=3 Cout=8 32×32, 1 thread)")
+            .And.Contain("turned oneDNN off for this process").And.Contain("the self-check now passes").And.Contain("1.7–2.0× slower")
+            .And.NotContain("\n");
+
+        guard.Ensure(Cpu, KernelCheckMode.Auto).Should().Be(status, "the result is cached");
+        guard.Ensure(Cpu, KernelCheckMode.Strict)!.IsCorrect.Should().BeTrue("after the route the kernels are verified correct");
+        fake.Checks.Should().Be(2);
+    }
+
+    [Fact]
+    public void Strict_refuses_without_touching_onednn_and_auto_routes_afterwards()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true);
+        var guard = fake.Guard();
+
+        var strict = () => guard.Ensure(Cpu, KernelCheckMode.Strict);
+
+        strict.Should().Throw<KernelCheckException>()
+            .Which.Message.Should().Contain("failed Saliency's self-check").And.Contain("Strict").And.Contain("Auto kernel check");
+        fake.Disables.Should().Be(0);
+        guard.Ensure(Cpu, KernelCheckMode.Auto)!.Route.Should().Be(KernelRoute.OneDnnDisabled);
+        fake.Disables.Should().Be(1);
+    }
+
+    [Fact]
+    public void Kernels_still_wrong_after_the_route_are_refused_rather_than_used()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true, failsAfterRoute: true);
+        var guard = fake.Guard();
+
+        var auto = () => guard.Ensure(Cpu, KernelCheckMode.Auto);
+
+        auto.Should().Throw<KernelCheckException>()
+            .Which.Message.Should().Contain("with oneDNN turned off they are still wrong").And.Contain("refuses to explain rather than return wrong maps");
+        auto.Should().Throw<KernelCheckException>("the refusal is remembered, not retried");
+        fake.Disables.Should().Be(1);
+    }
+
+    [Fact]
+    public void A_cuda_failure_has_no_route_and_is_refused()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true);
+        var guard = fake.Guard();
+
+        var auto = () => guard.Ensure(new Device(DeviceType.CUDA, 0), KernelCheckMode.Auto);
+
+        auto.Should().Throw<KernelCheckException>().Which.Status.Route.Should().Be(KernelRoute.Unavailable);
+        fake.Disables.Should().Be(0);
+    }
+
+    [Fact]
+    public void Off_runs_no_check()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true);
+
+        fake.Guard().Ensure(Cpu, KernelCheckMode.Off).Should().BeNull();
+        fake.Checks.Should().Be(0);
+    }
+
+    [Fact]
+    public void Every_result_of_a_routed_host_carries_the_warning_once_and_the_logger_hears_it_once()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true);
+        var logger = new RecordingLogger();
+        using var net = new GapLinearNet();
+        var model = ExplainableModule.Create(net, ["features"], "fc");
+        using var input = torch.linspace(-1, 1, 32).reshape(2, 1, 4, 4);
+        using var plain = Host(new FakeBackend(failuresBeforeRoute: false).Guard(), KernelCheckMode.Auto, null);
+        using var routed = Host(fake.Guard(), KernelCheckMode.Auto, logger);
+
+        using var expected = plain.Explain(model, input, new ExplainRequest("test-grad-cam"));
+        var results = routed.Explain(model, input, [new ExplainRequest("test-grad-cam"), new ExplainRequest("test-grad-cam") { Targets = [1, 0] }]);
+        using var again = routed.Explain(model, input, new ExplainRequest("test-grad-cam"));
+
+        try
+        {
+            expected.Warnings.Should().BeEmpty();
+            foreach (var result in results.Append(again))
+            {
+                result.Warnings.Should().ContainSingle(w => w.Contains("turned oneDNN off", StringComparison.Ordinal));
+                result.Warnings[0].Should().Contain("turned oneDNN off");
+            }
+
+            results[0].Map.allclose(expected.Map, 0, 0).Should().BeTrue("the route changes kernels, not the method");
+            logger.Messages.Where(m => m.StartsWith("Warning:", StringComparison.Ordinal)).Should().ContainSingle().Which.Should().Contain("turned oneDNN off");
+            fake.Checks.Should().Be(2);
+        }
+        finally
+        {
+            foreach (var result in results)
+            {
+                result.Dispose();
+            }
+        }
+    }
+
+    [Fact]
+    public void A_strict_host_refuses_to_explain_with_one_clear_sentence()
+    {
+        using var net = new GapLinearNet();
+        var model = ExplainableModule.Create(net, ["features"], "fc");
+        using var input = torch.ones(1, 1, 4, 4);
+        using var host = Host(new FakeBackend(failuresBeforeRoute: true).Guard(), KernelCheckMode.Strict, null);
+
+        var explain = () => host.Explain(model, input, new ExplainRequest("test-grad-cam"));
+
+        explain.Should().Throw<KernelCheckException>().Which.Message.Should().NotContain("\n").And.StartWith("The convolution kernels on cpu failed");
+    }
+
+    [Fact]
+    public void The_cpu_report_names_its_vendor_and_cache_leaf()
+    {
+        var cpu = CpuInfo.Read();
+        if (!System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            cpu.Should().BeNull();
+            return;
+        }
+
+        cpu!.Vendor.Should().NotBeNullOrWhiteSpace();
+        cpu.Source.Should().StartWith("CPUID leaf");
+        cpu.ReportsSizes.Should().Be(cpu.L1Data > 0);
+        if (cpu.ReportsSizes)
+        {
+            cpu.L1Data.Should().BeInRange(4 * 1024, 4 * 1024 * 1024);
+        }
+    }
+
+    private static SaliencyHost Host(KernelGuard guard, KernelCheckMode mode, RecordingLogger? logger)
+    {
+        var host = SaliencyHost.Create(new SaliencyHostOptions
+        {
+            UseDefaultPluginDirectory = false,
+            UseEnvironmentPluginPath = false,
+            HotReload = false,
+            Device = "cpu",
+            KernelCheck = mode,
+            KernelGuard = guard,
+            Logger = logger,
+        });
+        host.Register(new TestGradCam());
+        return host;
+    }
+
+    /// <summary>A check that fails like an affected VM until oneDNN is "turned off" (nothing real is switched).</summary>
+    private sealed class FakeBackend(bool failuresBeforeRoute, bool failsAfterRoute = false)
+    {
+        private bool _routed;
+
+        public int Checks { get; private set; }
+
+        public int Disables { get; private set; }
+
+        public KernelGuard Guard() => new(Check, Disable);
+
+        private KernelCheckReport Check(Device device)
+        {
+            Checks++;
+            var wrong = _routed ? failsAfterRoute : failuresBeforeRoute;
+            var cases = KernelSelfCheck.Shapes.Select(s => new KernelCheckCase(s, 1, 1e-7, wrong && s.OutChannels == 8 && s.Size == 32 ? 0.57 : 2e-7, 3e-7, KernelSelfCheck.CpuTolerance)).ToList();
+            return new KernelCheckReport(device.ToString(), !_routed, cases, TimeSpan.FromMilliseconds(12));
+        }
+
+        private bool Disable()
+        {
+            Disables++;
+            _routed = true;
+            return true;
+        }
+    }
+
+    private sealed class TestGradCam : CamMethod
+    {
+        public override MethodDescriptor Descriptor { get; } = new("test-grad-cam", "Grad-CAM (test)", "Grad-CAM registered in process.", MethodRequirements.LayerGradients);
+
+        protected override Tensor GetCamWeights(IExplanationContext context) => context.LayerGradients.mean([2, 3]);
+    }
+}
