@@ -51,6 +51,8 @@ internal static class SaliencyApp
             .WithExample("bench")
             .WithExample("bench", "--batch", "8", "--threads", "1", "--breakdown")
             .WithExample("bench", "--memory", "2000");
+        config.AddCommand<DoctorCommand>("doctor")
+            .WithDescription("Check that this machine explains correctly: libstdc++, libtorch, CPU caches, oneDNN, a kernel self-check per device, threads, CUDA, plugins.");
         config.AddCommand<TrainDemoCommand>("train-demo")
             .WithDescription("Train the demo model fashion-gap on Fashion-MNIST canvases (seeded, a few minutes on a CPU).");
     }
@@ -62,7 +64,7 @@ internal static class SaliencyApp
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled"),
             CommandAppException => (ExitCodes.BadInput, e.Message),
-            SaliencyNativeLibraryException => (ExitCodes.InternalError, e.Message),
+            SaliencyNativeLibraryException or KernelCheckException => (ExitCodes.InternalError, e.Message),
             SaliencyException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                 => (ExitCodes.BadInput, e.Message),
             _ => (ExitCodes.InternalError, $"{e.GetType().Name}: {e.Message}{(verbose ? string.Empty : " (rerun with --verbose for details)")}"),

@@ -50,7 +50,7 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var colormap = Colormap.Parse(settings.Colormap);
-        using var host = HostFactory.Create(settings.Device);
+        using var host = HostFactory.Create(settings.Device, settings.KernelCheck, console);
         var methods = MethodSelection.Resolve(host, Methods);
         using var model = ModelLoader.Load(settings, host.Device);
         var (name, image) = LoadImage(settings);

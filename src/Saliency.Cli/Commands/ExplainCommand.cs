@@ -72,7 +72,7 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
     {
         var colormap = Colormap.Parse(settings.Colormap);
         var paths = ImageInputs.Collect(settings.Images);
-        using var host = HostFactory.Create(settings.Device);
+        using var host = HostFactory.Create(settings.Device, settings.KernelCheck, console);
         var methods = MethodSelection.Resolve(host, settings.Methods);
         using var model = ModelLoader.Load(settings, host.Device);
         var layer = settings.Layer ?? model.Explainable.DefaultLayer;

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Saliency.Cli.Infrastructure;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -41,6 +42,11 @@ internal class ModelSettings : GlobalSettings
     [DefaultValue("auto")]
     public string Device { get; set; } = "auto";
 
+    [CommandOption("--kernel-check <MODE>")]
+    [Description(KernelCheckOption.Description)]
+    [DefaultValue("auto")]
+    public string KernelCheck { get; set; } = "auto";
+
     public override ValidationResult Validate() =>
-        Channels is null or 1 or 3 ? ValidationResult.Success() : ValidationResult.Error($"--channels must be 1 or 3; got {Channels}.");
+        Channels is null or 1 or 3 ? KernelCheckOption.Validate(KernelCheck) : ValidationResult.Error($"--channels must be 1 or 3; got {Channels}.");
 }

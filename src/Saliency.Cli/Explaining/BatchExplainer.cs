@@ -14,6 +14,9 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
     private readonly OutputWriter _writer = new(model, options);
     private readonly SortedSet<string> _warnings = new(StringComparer.Ordinal);
 
+    /// <summary>The kernel guard's warning, which every result carries and the command has already printed once.</summary>
+    private readonly string? _kernelWarning = host.CheckKernels()?.Warning;
+
     /// <summary>The methods' caveats so far (for example, ReLUs Guided Backprop could not guide), each once.</summary>
     public IReadOnlyCollection<string> Warnings => _warnings;
 
@@ -70,7 +73,7 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
         {
             foreach (var result in results)
             {
-                _warnings.UnionWith(result.Warnings.Select(w => $"{result.Method}: {w}"));
+                _warnings.UnionWith(result.Warnings.Where(w => w != _kernelWarning).Select(w => $"{result.Method}: {w}"));
             }
 
             for (var item = 0; item < subjects.Count; item++)

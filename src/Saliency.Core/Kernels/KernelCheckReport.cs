@@ -60,8 +60,8 @@ public sealed record KernelCheckReport(string Device, bool? OneDnnEnabled, IRead
         ?? throw new InvalidOperationException("The report has no cases.");
 
     /// <summary>
-    /// One phrase: for a failed check, e.g. <c>input gradient off by up to 0.77 of the peak in 4 of 4 cases (worst:
-    /// N=2 Cin=3 Cout=4 32×32, 1 thread)</c>; for a passed one, e.g. <c>worst error 3.5E-07 of the peak in 4 cases</c>.
+    /// One phrase: for a failed check, e.g. <c>input gradient off by up to 0.77 of the peak in 4 of 4 cases, worst at
+    /// N=2 Cin=3 Cout=4 32×32 with 1 thread</c>; for a passed one, e.g. <c>worst error 3.5E-07 of the peak in 4 cases</c>.
     /// </summary>
     public string Summary
     {
@@ -71,7 +71,7 @@ public sealed record KernelCheckReport(string Device, bool? OneDnnEnabled, IRead
             var threads = worst.Threads == 1 ? "1 thread" : $"{worst.Threads} threads";
             return Passed
                 ? string.Create(CultureInfo.InvariantCulture, $"worst error {worst.WorstError:G2} of the peak in {Cases.Count} cases")
-                : string.Create(CultureInfo.InvariantCulture, $"{worst.WorstQuantity} off by up to {worst.WorstError:G2} of the peak in {Cases.Count(c => !c.Passed)} of {Cases.Count} cases (worst: {worst.Shape}, {threads})");
+                : string.Create(CultureInfo.InvariantCulture, $"{worst.WorstQuantity} {(double.IsNaN(worst.WorstError) ? "not finite (NaN)" : $"off by up to {worst.WorstError:G2} of the peak")} in {Cases.Count(c => !c.Passed)} of {Cases.Count} cases, worst at {worst.Shape} with {threads}");
         }
     }
 }

@@ -25,6 +25,9 @@ public static unsafe partial class LibTorchNative
     /// <summary>Whether libtorch will use oneDNN for CPU convolutions now; <see langword="null"/> when this cannot be read.</summary>
     public static bool? IsOneDnnEnabled => s_entries.Value?.UserEnabledMkldnn() is { } enabled ? enabled && HasOneDnn != false : null;
 
+    /// <summary>Whether libtorch may try NNPACK for CPU convolutions; <see langword="null"/> when this cannot be read.</summary>
+    public static bool? IsNnpackEnabled => s_entries.Value?.UserEnabledNnpack();
+
     /// <summary>libtorch's own description of its build (<c>torch.__config__.show()</c>); <see langword="null"/> when it cannot be read.</summary>
     public static string? BuildConfiguration => s_configuration.Value;
 
@@ -34,17 +37,26 @@ public static unsafe partial class LibTorchNative
     /// <summary>The oneDNN version from libtorch's build configuration, e.g. <c>v3.7.1</c>.</summary>
     public static string? OneDnnVersion => Find(OneDnnVersionPattern());
 
-    /// <summary>Turns oneDNN off for this process: CPU convolutions then take libtorch's own kernels.</summary>
+    /// <summary>
+    /// Turns oneDNN off for this process, and NNPACK with it, so that CPU convolutions take libtorch's own kernels:
+    /// once oneDNN is off libtorch would try NNPACK for some convolutions, whose kernels the self-check does not cover
+    /// (and which prints a warning on every attempt on CPUs it does not support).
+    /// </summary>
     /// <returns>Whether oneDNN is off afterwards.</returns>
-    internal static bool TryDisableOneDnn()
-    {
-        return s_entries.Value?.SetUserEnabledMkldnn(false) == true && IsOneDnnEnabled == false;
-    }
+    internal static bool TryDisableOneDnn() => SetConvolutionBackends(oneDnn: false, nnpack: false) && IsOneDnnEnabled == false;
 
-    /// <summary>Turns oneDNN back on (tests that measure both states).</summary>
-    internal static void EnableOneDnn()
+    /// <summary>Sets both switches (the kernel-cost benchmark measures both states, then restores the first).</summary>
+    /// <returns>Whether the switches exist.</returns>
+    internal static bool SetConvolutionBackends(bool oneDnn, bool nnpack)
     {
-        s_entries.Value?.SetUserEnabledMkldnn(true);
+        var entries = s_entries.Value;
+        if (entries is null || !entries.SetUserEnabledMkldnn(oneDnn))
+        {
+            return false;
+        }
+
+        entries.SetUserEnabledNnpack(nnpack);
+        return true;
     }
 
     private static string? Find(Regex pattern) =>
@@ -70,6 +82,8 @@ public static unsafe partial class LibTorchNative
             (delegate* unmanaged<byte>)Export(library, windows ? "?hasMKLDNN@Context@at@@SA_NXZ" : "_ZN2at7Context9hasMKLDNNEv"),
             (delegate* unmanaged<nint, byte>)Export(library, windows ? "?userEnabledMkldnn@Context@at@@QEBA_NXZ" : "_ZNK2at7Context17userEnabledMkldnnEv"),
             (delegate* unmanaged<nint, byte, void>)Export(library, windows ? "?setUserEnabledMkldnn@Context@at@@QEAAX_N@Z" : "_ZN2at7Context20setUserEnabledMkldnnEb"),
+            (delegate* unmanaged<nint, byte>)Export(library, windows ? "?userEnabledNNPACK@Context@at@@QEBA_NXZ" : "_ZNK2at7Context17userEnabledNNPACKEv"),
+            (delegate* unmanaged<nint, byte, void>)Export(library, windows ? "?setUserEnabledNNPACK@Context@at@@QEAAX_N@Z" : "_ZN2at7Context20setUserEnabledNNPACKEb"),
             library);
     }
 
@@ -128,6 +142,8 @@ public static unsafe partial class LibTorchNative
         delegate* unmanaged<byte> hasMkldnn,
         delegate* unmanaged<nint, byte> userEnabledMkldnn,
         delegate* unmanaged<nint, byte, void> setUserEnabledMkldnn,
+        delegate* unmanaged<nint, byte> userEnabledNnpack,
+        delegate* unmanaged<nint, byte, void> setUserEnabledNnpack,
         nint library)
     {
         public nint Library { get; } = library;
@@ -136,14 +152,20 @@ public static unsafe partial class LibTorchNative
 
         public bool? UserEnabledMkldnn() => userEnabledMkldnn is null ? null : userEnabledMkldnn(context) != 0;
 
-        public bool SetUserEnabledMkldnn(bool enabled)
+        public bool? UserEnabledNnpack() => userEnabledNnpack is null ? null : userEnabledNnpack(context) != 0;
+
+        public bool SetUserEnabledMkldnn(bool enabled) => Set(setUserEnabledMkldnn, enabled);
+
+        public bool SetUserEnabledNnpack(bool enabled) => Set(setUserEnabledNnpack, enabled);
+
+        private bool Set(delegate* unmanaged<nint, byte, void> setter, bool enabled)
         {
-            if (setUserEnabledMkldnn is null)
+            if (setter is null)
             {
                 return false;
             }
 
-            setUserEnabledMkldnn(context, enabled ? (byte)1 : (byte)0);
+            setter(context, enabled ? (byte)1 : (byte)0);
             return true;
         }
     }
