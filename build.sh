@@ -5,6 +5,7 @@
 #   ./build.sh demo     build, then write the demo figure (out/demo/demo.png)
 #   ./build.sh test     build and run every test (Release)
 #   ./build.sh bench    quick benchmark table (saliency bench)
+#   ./build.sh doctor   check that this machine explains correctly (saliency doctor)
 #   ./build.sh setup    only the machine set-up
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -38,12 +39,12 @@ case "$command" in
     dotnet build src/Saliency.Cli -c Release -v minimal -clp:NoSummary
     dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll demo "$@"
     ;;
-  bench)
+  bench|doctor)
     dotnet build src/Saliency.Cli -c Release -v minimal -clp:NoSummary
-    dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll bench "$@"
+    dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll "$command" "$@"
     ;;
   *)
-    echo "usage: ./build.sh [demo|test|bench|setup] [arguments]" >&2
+    echo "usage: ./build.sh [demo|test|bench|doctor|setup] [arguments]" >&2
     exit 2
     ;;
 esac

@@ -49,11 +49,42 @@ if [ "$(id -u)" != 0 ]; then
   die "Debian 12's libstdc++ lacks $need_symbol, which TorchSharp 0.107 needs. Run this script as root (sudo $0) to install libstdc++6 from Debian 13 (trixie) with a low apt pin."
 fi
 
-say "Debian 12 lacks $need_symbol: installing libstdc++6 from Debian 13 (trixie) with a low apt pin (about 30 s; upgrades glibc to 2.41)"
-cat > /etc/apt/sources.list.d/saliency-trixie.sources <<'SRC'
+# The Debian mirror this machine already uses for bookworm (a proxy or local mirror included): the first URI of an
+# enabled deb source serving the suite "bookworm", from deb822 .sources files or one-line .list files.
+debian_mirror() {
+  local file
+  for file in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] || continue
+    awk 'BEGIN { RS = ""; FS = "\n" }
+         {
+           types = ""; uris = ""; suites = ""; enabled = "yes"
+           for (i = 1; i <= NF; i++) {
+             line = $i; sub(/^[ \t]+/, "", line)
+             if (line ~ /^#/) continue
+             if (tolower(line) ~ /^types:/) types = " " substr(line, 7) " "
+             if (tolower(line) ~ /^uris:/) uris = substr(line, 6)
+             if (tolower(line) ~ /^suites:/) suites = " " substr(line, 8) " "
+             if (tolower(line) ~ /^enabled:/) enabled = tolower(substr(line, 9))
+           }
+           gsub(/[ \t]+/, " ", types); gsub(/[ \t]+/, " ", suites); gsub(/^[ \t]+/, "", uris)
+           if (enabled !~ /no/ && types ~ / deb / && suites ~ / bookworm / && uris != "") { split(uris, u, " "); print u[1]; exit }
+         }' "$file"
+  done
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$file" ] || continue
+    awk '$1 == "deb" { i = 2; if ($2 ~ /^\[/) { while (i <= NF && $i !~ /\]$/) i++; i++ } if ($(i + 1) == "bookworm") { print $i; exit } }' "$file"
+  done
+}
+
+mirror=$(debian_mirror | head -n 1)
+[ -n "$mirror" ] || die "no enabled apt source for Debian 12 (bookworm) was found in /etc/apt/sources.list{,.d}; add this machine's Debian mirror there and run again"
+
+say "Debian 12 lacks $need_symbol: installing libstdc++6 from Debian 13 (trixie), from this machine's Debian mirror, with a low apt pin (about 30 s; upgrades glibc to 2.41)"
+cat > /etc/apt/sources.list.d/saliency-trixie.sources <<SRC
 # Added by Saliency's eng/setup.sh: Debian 13 packages, pinned low, for libstdc++6 (GLIBCXX_3.4.32).
+# The URI is the one this machine's own apt sources use for Debian 12.
 Types: deb
-URIs: http://deb.debian.org/debian
+URIs: $mirror
 Suites: trixie
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg

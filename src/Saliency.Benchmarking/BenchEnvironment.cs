@@ -19,6 +19,7 @@ namespace Saliency.Benchmarking;
 /// <param name="Threads">libtorch intra-op threads (<c>torch.get_num_threads()</c>).</param>
 /// <param name="InteropThreads">libtorch inter-op threads.</param>
 /// <param name="AllocatorTuned">Whether glibc's allocator was tuned for tensors (<see cref="NativeAllocator"/>).</param>
+/// <param name="Kernels">The convolution backend and the kernel self-check's verdict on the device measured.</param>
 public sealed record BenchEnvironment(
     string Cpu,
     int LogicalCores,
@@ -32,7 +33,8 @@ public sealed record BenchEnvironment(
     string Device,
     int Threads,
     int InteropThreads,
-    bool AllocatorTuned)
+    bool AllocatorTuned,
+    string Kernels)
 {
     /// <summary>Reads the environment of this process.</summary>
     /// <param name="device">The device measured.</param>
@@ -53,7 +55,29 @@ public sealed record BenchEnvironment(
             device,
             torch.get_num_threads(),
             torch.get_num_interop_threads(),
-            NativeAllocator.IsTuned);
+            NativeAllocator.IsTuned,
+            DescribeKernels(DeviceSelector.Parse(device)));
+    }
+
+    /// <summary>
+    /// oneDNN's state and the kernel self-check's verdict, e.g. <c>oneDNN v3.7.1 off (self-check: wrong with it …;
+    /// right without it …)</c>, or <c>self-check off</c> when it was not run.
+    /// </summary>
+    /// <param name="device">The device measured.</param>
+    /// <returns>One line.</returns>
+    public static string DescribeKernels(torch.Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        var cpu = device.type == DeviceType.CPU;
+        var version = LibTorchNative.OneDnnVersion is { } v ? $" {v}" : string.Empty;
+        var state = LibTorchNative.IsOneDnnEnabled switch { true => "on", false => "off", null => "state unknown" };
+        var oneDnn = cpu ? $"oneDNN{version} {state}; " : string.Empty;
+        return KernelGuard.Default.StatusOf(device) switch
+        {
+            null => $"{oneDnn}self-check off (numbers unverified)",
+            { Route: KernelRoute.OneDnnDisabled } status => $"{oneDnn}self-check failed with oneDNN ({status.Initial.Summary}), passed without it ({status.Final.Summary})",
+            { } status => $"{oneDnn}self-check {(status.IsCorrect ? "passed" : "failed")} ({status.Final.Summary})",
+        };
     }
 
     /// <summary>One line per fact, for the text report.</summary>

@@ -13,9 +13,11 @@ internal static class BenchProcess
     /// <param name="tuneAllocator">Whether to tune glibc's allocator for tensors.</param>
     /// <param name="threads">libtorch's intra-op threads; <see langword="null"/> means one per logical core.</param>
     /// <param name="device">The device name (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>, <c>auto</c>).</param>
+    /// <param name="kernelCheck">Whether to check the device's convolution kernels first, as a host would (<see cref="KernelGuard"/>).</param>
     /// <returns>The device and its name as the host takes it (<c>cpu</c> or <c>cuda:N</c>).</returns>
     /// <exception cref="ArgumentException">The device is not available.</exception>
-    public static (Device Device, string Name) Prepare(bool tuneAllocator, int? threads, string device)
+    /// <exception cref="KernelCheckException">The kernels are wrong and there is no correct route.</exception>
+    public static (Device Device, string Name) Prepare(bool tuneAllocator, int? threads, string device, KernelCheckMode kernelCheck)
     {
         TorchRuntime.EnsureInitialized();
         if (tuneAllocator)
@@ -25,6 +27,7 @@ internal static class BenchProcess
 
         torch.set_num_threads(threads ?? Environment.ProcessorCount);
         var parsed = DeviceSelector.Parse(device);
+        KernelGuard.Default.Ensure(parsed, kernelCheck);
         return (parsed, parsed.type == DeviceType.CUDA ? $"cuda:{parsed.index}" : "cpu");
     }
 }

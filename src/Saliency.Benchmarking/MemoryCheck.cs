@@ -38,6 +38,9 @@ public sealed record MemoryCheckOptions
     /// <summary>Plugin directories besides the default <c>plugins</c> folder.</summary>
     public IReadOnlyList<string> PluginDirectories { get; init; } = [];
 
+    /// <summary>The kernel check before measuring (<see cref="KernelGuard"/>); default <see cref="KernelCheckMode.Auto"/>, as users run.</summary>
+    public KernelCheckMode KernelCheck { get; init; } = KernelCheckMode.Auto;
+
     /// <summary>
     /// Whether to tune glibc's allocator for tensors first (<see cref="NativeAllocator.TuneForTensors"/>), as the
     /// <c>saliency</c> command does. It changes the whole process, floors included, and cannot be undone. Default true.
@@ -78,9 +81,9 @@ public static class MemoryCheck
         var loadBefore = LoadAverage.Read();
         var clock = Stopwatch.StartNew();
 
-        var (device, deviceName) = BenchProcess.Prepare(options.TuneAllocator, options.Threads, options.Device);
+        var (device, deviceName) = BenchProcess.Prepare(options.TuneAllocator, options.Threads, options.Device, options.KernelCheck);
         using var model = BenchModel.Create(device, options.ImageSize);
-        using var runner = MethodRunner.Create(deviceName, options.PluginDirectories);
+        using var runner = MethodRunner.Create(deviceName, options.PluginDirectories, options.KernelCheck);
         runner.EnsureLoaded([options.Method]);
         var input = model.Input(options.Batch);
 
@@ -334,13 +337,8 @@ public sealed class MemoryReport
     /// <returns>The text.</returns>
     public string ToText()
     {
-        var lines = Lines().ToList();
-        var width = lines.Max(l => l.Name.Length);
         var text = new StringBuilder();
-        foreach (var (name, value) in lines)
-        {
-            text.Append(name.PadRight(width)).Append("  ").AppendLine(value);
-        }
+        FactList.AppendAligned(text, Lines());
 
         return text.ToString();
     }
@@ -352,6 +350,7 @@ public sealed class MemoryReport
     {
         var c = CultureInfo.InvariantCulture;
         yield return ("runs", string.Create(c, $"{Iterations} × {Method}, batch {Batch}, {SampleStatistics.FormatMilliseconds(MedianMsPerRun)} ms median, {Elapsed.TotalSeconds:0} s"));
+        yield return ("kernels", Environment.Kernels);
         yield return ("RSS before the first run", string.Create(c, $"{RssStartMb:0.0} MB"));
         yield return ($"RSS after {WarmRuns} runs (warm start, full GC)", string.Create(c, $"{RssWarmMb:0.0} MB"));
         yield return ($"RSS after {Iterations} runs (full GC)", string.Create(c, $"{RssEndMb:0.0} MB (peak {RssPeakMb:0.0} MB)"));

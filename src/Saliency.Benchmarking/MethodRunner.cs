@@ -30,12 +30,14 @@ public sealed class MethodRunner : IDisposable
     /// </summary>
     /// <param name="device">The device name (<c>cpu</c>, <c>cuda</c>, <c>cuda:N</c>, <c>auto</c>).</param>
     /// <param name="pluginDirectories">Extra plugin directories.</param>
+    /// <param name="kernelCheck">The host's kernel check (<see cref="SaliencyHostOptions.KernelCheck"/>).</param>
     /// <returns>A runner that owns its host.</returns>
-    public static MethodRunner Create(string device, IReadOnlyList<string>? pluginDirectories = null)
+    public static MethodRunner Create(string device, IReadOnlyList<string>? pluginDirectories = null, KernelCheckMode kernelCheck = KernelCheckMode.Auto)
     {
         var host = SaliencyHost.Create(new SaliencyHostOptions
         {
             Device = device,
+            KernelCheck = kernelCheck,
             HotReload = false,
             PluginDirectories = pluginDirectories ?? [],
         });

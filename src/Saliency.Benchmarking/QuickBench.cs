@@ -38,10 +38,10 @@ public static class QuickBench
         var loadBefore = LoadAverage.Read();
         var progress = options.Progress ?? (_ => { });
 
-        var (device, deviceName) = BenchProcess.Prepare(options.TuneAllocator, options.Threads, options.Device);
+        var (device, deviceName) = BenchProcess.Prepare(options.TuneAllocator, options.Threads, options.Device, options.KernelCheck);
 
         using var model = BenchModel.Create(device, options.ImageSize);
-        using var runner = MethodRunner.Create(deviceName, options.PluginDirectories);
+        using var runner = MethodRunner.Create(deviceName, options.PluginDirectories, options.KernelCheck);
         runner.EnsureLoaded(options.Methods);
         var floors = FloorPasses.For(model);
         var groups = Groups(options);

@@ -46,6 +46,13 @@ public sealed record QuickBenchOptions
     /// </summary>
     public bool TuneAllocator { get; init; } = true;
 
+    /// <summary>
+    /// The kernel check before measuring (<see cref="KernelGuard"/>), as the host runs it: <see cref="KernelCheckMode.Auto"/>
+    /// (default) measures what users get; <see cref="KernelCheckMode.Off"/> measures the unguarded kernels, which on
+    /// machines with broken oneDNN kernels are fast and wrong.
+    /// </summary>
+    public KernelCheckMode KernelCheck { get; init; } = KernelCheckMode.Auto;
+
     /// <summary>Plugin directories besides the default <c>plugins</c> folder.</summary>
     public IReadOnlyList<string> PluginDirectories { get; init; } = [];
 

@@ -65,6 +65,7 @@ public sealed class QuickBenchReport
     public string ToMarkdown()
     {
         var text = new StringBuilder();
+        text.Append("Kernels: ").AppendLine(Environment.Kernels).AppendLine();
         MarkdownTable(text, Rows, "median ms");
         if (CpuRows.Count > 0)
         {
@@ -75,10 +76,7 @@ public sealed class QuickBenchReport
         }
 
         text.AppendLine();
-        foreach (var (name, value) in Facts())
-        {
-            text.Append("- ").Append(name).Append(": ").AppendLine(value);
-        }
+        FactList.AppendMarkdown(text, Facts());
 
         return text.ToString();
     }
@@ -88,6 +86,7 @@ public sealed class QuickBenchReport
     public string ToText()
     {
         var text = new StringBuilder();
+        text.Append("kernels: ").AppendLine(Environment.Kernels);
         TextTable(text, Rows, "median ms");
         if (CpuRows.Count > 0)
         {
@@ -97,11 +96,7 @@ public sealed class QuickBenchReport
         }
 
         text.AppendLine();
-        var nameWidth = Facts().Max(f => f.Name.Length);
-        foreach (var (name, value) in Facts())
-        {
-            text.Append(name.PadRight(nameWidth)).Append("  ").AppendLine(value);
-        }
+        FactList.AppendAligned(text, Facts());
 
         return text.ToString();
     }

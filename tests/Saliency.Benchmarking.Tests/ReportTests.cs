@@ -3,7 +3,7 @@ namespace Saliency.Benchmarking.Tests;
 
 public class ReportTests
 {
-    private static readonly BenchEnvironment Environment = new("Test CPU", 2, 24, "Linux", ".NET 10", "0.107.0", "2.10.0", "0.107.0", "0.1.0", "cpu", 2, 2, AllocatorTuned: true);
+    private static readonly BenchEnvironment Environment = new("Test CPU", 2, 24, "Linux", ".NET 10", "0.107.0", "2.10.0", "0.107.0", "0.1.0", "cpu", 2, 2, AllocatorTuned: true, Kernels: "oneDNN v3.7.1 off; self-check failed with oneDNN (input gradient off by up to 0.8 of the peak in 8 of 8 cases), passed without it");
 
     [Fact]
     public void A_method_row_has_the_ratio_of_medians_and_the_quartiles_of_the_per_round_ratios()
@@ -46,13 +46,14 @@ public class ReportTests
 
         var markdown = report.ToMarkdown();
         var lines = markdown.Split('\n');
-        lines[0].Should().StartWith("| case | B | median ms |");
-        lines[2].Should().StartWith("| forward | 8 | 310 |");
-        lines[3].Should().Contain("| cam | 8 | 309 |").And.Contain("| forward | 1.00× |").And.Contain("≤ 1.03×").And.Contain("met");
+        lines[0].Should().StartWith("Kernels: oneDNN v3.7.1 off; self-check failed with oneDNN", "the header says which kernels were measured");
+        lines[2].Should().StartWith("| case | B | median ms |");
+        lines[4].Should().StartWith("| forward | 8 | 310 |");
+        lines[5].Should().Contain("| cam | 8 | 309 |").And.Contain("| forward | 1.00× |").And.Contain("≤ 1.03×").And.Contain("met");
         markdown.Should().Contain("torch.set_num_threads(2)").And.Contain("before 0.50 0.40 0.30, after 1.50 0.60 0.40").And.Contain("glibc tuned for tensors");
 
         var text = report.ToText();
-        text.Should().Contain("cam").And.Contain("Test CPU, 2 logical cores, 24 GiB");
+        text.Should().StartWith("kernels: oneDNN v3.7.1 off").And.Contain("cam").And.Contain("Test CPU, 2 logical cores, 24 GiB");
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public class ReportTests
         report.SecondHalfSlopeMbPer1000Runs.Should().BeApproximately(10, 1e-9);
         report.LiveTensorsLeft.Should().Be(0);
         report.IsFlat.Should().BeTrue();
-        report.ToText().Should().Contain("+0.75%").And.Contain("130 → 130 (0 left)");
+        report.ToText().Should().Contain("+0.75%").And.Contain("130 → 130 (0 left)").And.Contain("oneDNN v3.7.1 off");
 
         var leaking = new MemoryReport("grad-cam", 1, 400, 100, samples, 130, 131, 50, TimeSpan.FromSeconds(20), Environment, null, null);
         leaking.IsFlat.Should().BeFalse();

@@ -18,7 +18,7 @@ public sealed class EndToEndTests : IDisposable
         var run = Cli.Run("demo", "--out", figure);
 
         run.ExitCode.Should().Be(0, run.ToString());
-        run.Error.Should().BeEmpty();
+        run.ErrorLines.Should().BeEmpty();
         var (width, height) = Png.Size(figure);
         width.Should().BeGreaterThan(5 * 96 * 3, "five 288-pixel columns and the row labels");
         height.Should().BeGreaterThan(2 * 96 * 3, "two 288-pixel rows, headings and title");
@@ -36,7 +36,7 @@ public sealed class EndToEndTests : IDisposable
         var run = Cli.Run("explain", Path.GetDirectoryName(images[0])!, "--method", "cam,grad-cam", "--method", "guided-grad-cam", "--out", output, "--batch-size", "2");
 
         run.ExitCode.Should().Be(0, run.ToString());
-        run.Error.Should().BeEmpty();
+        run.ErrorLines.Should().BeEmpty();
         var files = Directory.GetFiles(output, "*.png");
         files.Should().HaveCount(3 * 3);
         foreach (var file in files)

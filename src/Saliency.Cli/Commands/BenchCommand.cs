@@ -15,6 +15,28 @@ internal sealed class BenchCommand(CliConsole console) : Command<BenchCommand.Se
 {
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var kernelCheck = KernelCheckOption.Parse(settings.KernelCheck);
+        if (settings.KernelCost)
+        {
+            var cost = KernelCost.Run(new KernelCostOptions
+            {
+                Batches = settings.BatchSizes(),
+                Iterations = settings.Iterations,
+                MinIterations = Math.Min(3, settings.Iterations),
+                Threads = settings.Threads,
+                TimeBudget = settings.Budget > 0 ? TimeSpan.FromSeconds(settings.Budget) : null,
+                TuneAllocator = !settings.DefaultAllocator,
+                Progress = console.Error.WriteLine,
+            });
+            console.WriteLine(cost.ToText());
+            if (settings.Markdown is { } costPath)
+            {
+                File.WriteAllText(costPath, cost.ToMarkdown());
+            }
+
+            return ExitCodes.Success;
+        }
+
         if (settings.Memory is { } runs)
         {
             var memory = MemoryCheck.Run(new MemoryCheckOptions
@@ -24,6 +46,7 @@ internal sealed class BenchCommand(CliConsole console) : Command<BenchCommand.Se
                 Device = settings.Device,
                 Threads = settings.Threads,
                 TuneAllocator = !settings.DefaultAllocator,
+                KernelCheck = kernelCheck,
                 Progress = console.Error.WriteLine,
             });
             console.WriteLine(memory.ToText());
@@ -40,6 +63,7 @@ internal sealed class BenchCommand(CliConsole console) : Command<BenchCommand.Se
             TimeBudget = settings.Budget > 0 ? TimeSpan.FromSeconds(settings.Budget) : null,
             Breakdown = settings.Breakdown,
             TuneAllocator = !settings.DefaultAllocator,
+            KernelCheck = kernelCheck,
             Progress = console.Error.WriteLine,
         });
         console.WriteLine(report.ToText());
@@ -90,6 +114,15 @@ internal sealed class BenchCommand(CliConsole console) : Command<BenchCommand.Se
         [Description("Also write the table as Markdown.")]
         public string? Markdown { get; set; }
 
+        [CommandOption("--kernel-check <MODE>")]
+        [Description("auto (default: measure what users get, oneDNN turned off if its kernels fail the self-check), strict, or off (measure the unguarded kernels, which may be wrong).")]
+        [DefaultValue("auto")]
+        public string KernelCheck { get; set; } = "auto";
+
+        [CommandOption("--kernel-cost")]
+        [Description("Instead of the floors: time every method with oneDNN on and off in the same rounds (CPU), i.e. what the kernel guard's route costs.")]
+        public bool KernelCost { get; set; }
+
         [CommandOption("--memory <N>")]
         [Description("Instead of timing: N consecutive grad-cam explanations; report RSS, live tensors and the slope.")]
         public int? Memory { get; set; }
@@ -112,7 +145,9 @@ internal sealed class BenchCommand(CliConsole console) : Command<BenchCommand.Se
                 : Threads is < 1 ? ValidationResult.Error("--threads must be at least 1.")
                 : Memory is < 10 ? ValidationResult.Error("--memory needs at least 10 runs.")
                 : Warm is { } warm && (warm < 0 || warm >= (Memory ?? int.MaxValue)) ? ValidationResult.Error("--warm must lie in [0, --memory).")
-                : ValidationResult.Success();
+                : KernelCost && Memory is not null ? ValidationResult.Error("--kernel-cost and --memory measure different things; pass one.")
+                : KernelCost && Device.Trim().ToLowerInvariant() != "cpu" ? ValidationResult.Error("--kernel-cost measures the CPU's oneDNN; use --device cpu.")
+                : KernelCheckOption.Validate(KernelCheck);
         }
     }
 }

@@ -166,10 +166,10 @@ internal static class MachineChecks
         try
         {
             var status = KernelGuard.Default.Ensure(device, mode)!;
-            var elapsed = status.Initial.Elapsed + (ReferenceEquals(status.Final, status.Initial) ? TimeSpan.Zero : status.Final.Elapsed);
-            var time = string.Create(CultureInfo.InvariantCulture, $"{elapsed.TotalMilliseconds:0} ms");
+            var time = string.Create(CultureInfo.InvariantCulture, $"{status.Initial.Elapsed.TotalMilliseconds:0} ms");
+            var again = string.Create(CultureInfo.InvariantCulture, $"{status.Final.Elapsed.TotalMilliseconds:0} ms");
             return status.Route == KernelRoute.OneDnnDisabled
-                ? new(Finding.Note, name, $"wrong with oneDNN: {status.Initial.Summary}; right with oneDNN off: {status.Final.Summary}; checked in {time}", $"nothing to do: explanations are correct, and {KernelGuard.OneDnnOffCost}", ShapeLines(status.Initial, status.Final))
+                ? new(Finding.Note, name, $"wrong with oneDNN: {status.Initial.Summary}; right with oneDNN off: {status.Final.Summary}; checked in {time}, again in {again}", $"nothing to do: explanations are correct, and {KernelGuard.OneDnnOffCost}", ShapeLines(status.Initial, status.Final))
                 : new(Finding.Ok, name, $"float32 matches float64: {status.Final.Summary}; checked in {time}", Lines: ShapeLines(status.Final, null));
         }
         catch (KernelCheckException e)

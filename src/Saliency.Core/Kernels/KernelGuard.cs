@@ -12,14 +12,14 @@ namespace Saliency;
 /// <remarks>
 /// The route is oneDNN off (<c>torch.backends.mkldnn.enabled = False</c> in Python terms): libtorch's own
 /// convolution kernels are correct on the machines where oneDNN 3.7.1's are not, and the switch is a public libtorch
-/// setting. It costs 1.7–2.0× on convolutions. A faster route (patching oneDNN's private view of the cache sizes) was
+/// setting. It costs 1.6–2.3× per explanation on resnet18 (docs/benchmarks.md). A faster route (patching oneDNN's private view of the cache sizes) was
 /// measured correct but depends on the memory layout of one oneDNN build; it is not taken. Whatever the route, the
 /// second self-check is what makes the results safe: when it fails too, the guard refuses to explain.
 /// </remarks>
 public sealed class KernelGuard
 {
     /// <summary>What turning oneDNN off costs, in words (measured on resnet18 and the built-in methods; docs/benchmarks.md).</summary>
-    public const string OneDnnOffCost = "CPU convolutions run about 1.7–2.0× slower";
+    public const string OneDnnOffCost = "explanations on the CPU take about 1.6–2.3× as long (resnet18, measured)";
 
     private readonly Func<Device, KernelCheckReport> _check;
     private readonly Func<bool> _disableOneDnn;
