@@ -6,6 +6,7 @@ using Saliency.Models;
 using Saliency.Models.Training;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using TorchSharp;
 
 namespace Saliency.Cli.Commands;
 
@@ -85,6 +86,13 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
             LearningRate = settings.LearningRate,
             Threads = settings.Threads,
         };
+        TorchRuntime.EnsureInitialized();
+        torch.set_num_threads(options.Threads);
+        if (KernelGuard.Default.Ensure(torch.CPU, KernelCheckMode.Auto)?.Warning is { } warning)
+        {
+            console.Warn(warning);
+        }
+
         console.WriteLine($"Training fashion-gap: {options.Epochs} epoch(s) × {options.EpochSize:N0} canvases, seed {options.Seed}, {options.Threads} thread(s), data {options.DataDirectory}");
         var result = ProgressDisplay.Run(console, "training", 1.0, report =>
             DemoTrainer.Train(options, new Progress(report), cancellationToken));

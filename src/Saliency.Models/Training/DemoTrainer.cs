@@ -63,6 +63,9 @@ public static class DemoTrainer
         ArgumentNullException.ThrowIfNull(options);
         TorchRuntime.EnsureInitialized();
         set_num_threads(options.Threads);
+
+        // Training back-propagates through every convolution: on machines whose kernels are wrong, route around them first.
+        KernelGuard.Default.Ensure(CPU, KernelCheckMode.Auto);
         var train = FashionMnist.LoadTrain(options.DataDirectory);
 
         manual_seed(options.Seed);
