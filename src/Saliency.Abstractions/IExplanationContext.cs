@@ -4,10 +4,16 @@ using static TorchSharp.torch;
 namespace Saliency;
 
 /// <summary>
-/// What a saliency method works with: the input batch, the target classes, and lazily computed, cached
-/// passes (one forward shared by every method of a request; one backward per kind of gradient).
-/// Tensors handed out here belong to the context: read them, do not modify or dispose them.
+/// What a saliency method works with: the input batch, the target, and lazily computed, cached passes (one forward
+/// shared by every method of a request; one backward per kind of gradient), plus forwards for perturbation methods.
 /// </summary>
+/// <remarks>
+/// Ownership, one rule: every tensor the context hands out — its properties and what its methods return — belongs
+/// to the host and is freed when the method's <see cref="ISaliencyMethod.Explain"/> returns. Read it, do not modify
+/// or dispose it; what the method computes from it is freed then too, except the two tensors passed to
+/// <see cref="Result"/>, which the result takes. (<see cref="Invoke"/> returns a <see cref="SaliencyResult"/>, not a
+/// tensor: dispose it.)
+/// </remarks>
 public interface IExplanationContext
 {
     /// <summary>The model being explained.</summary>
@@ -34,11 +40,23 @@ public interface IExplanationContext
     /// <summary>Input width <c>W</c>.</summary>
     long InputWidth { get; }
 
-    /// <summary>The logits <c>[B,classes]</c> of the shared forward pass (no gradient attached).</summary>
+    /// <summary>The model's output for the batch from the shared forward pass — for a classifier the logits <c>[B,classes]</c> (no gradient attached).</summary>
     Tensor Logits { get; }
 
-    /// <summary>The target class of every item <c>[B]</c>, int64: the request's targets, or the argmax of the logits.</summary>
+    /// <summary>
+    /// The target class of every item <c>[B]</c>, int64: the request's classes, or the argmax of the logits; −1 for
+    /// every item when the request's <see cref="Target"/> is not a class.
+    /// </summary>
     Tensor Targets { get; }
+
+    /// <summary>What is explained: the request's <see cref="ExplainRequest.Target"/>, or the class logit of <see cref="Targets"/>.</summary>
+    ExplanationTarget Target { get; }
+
+    /// <summary>The target's score of every item <c>[B]</c> in the shared forward pass (no gradient attached).</summary>
+    Tensor Scores { get; }
+
+    /// <summary>Cancelled when the caller gives up; long methods check it between chunks (the host checks it between methods).</summary>
+    CancellationToken CancellationToken { get; }
 
     /// <summary>The explained layer's output <c>A</c>, <c>[B,K,h,w]</c>, from the shared forward pass (no gradient attached).</summary>
     Tensor Activations { get; }
@@ -58,10 +76,33 @@ public interface IExplanationContext
     /// <exception cref="SaliencyException">The model has no classifier head.</exception>
     Linear ClassifierHead { get; }
 
-    /// <summary>Runs the model on another batch shaped like <see cref="Input"/> and returns its logits (no gradient).</summary>
+    /// <summary>Runs the model on another batch shaped like <see cref="Input"/> and returns its output (no gradient).</summary>
     /// <param name="input">A batch on <see cref="Device"/>.</param>
-    /// <returns>The logits <c>[B',classes]</c>.</returns>
+    /// <returns>The output, e.g. logits <c>[B',classes]</c>.</returns>
     Tensor Forward(Tensor input);
+
+    /// <summary>
+    /// The target's scores of many inputs (perturbation methods: masked or blurred variants of the items), run
+    /// through the model in chunks under <c>no_grad</c>.
+    /// </summary>
+    /// <param name="inputs">The inputs <c>[N,C,H,W]</c> on <see cref="Device"/>.</param>
+    /// <param name="items">For each input, the batch item whose target scores it, <c>[N]</c> int64.</param>
+    /// <param name="chunkSize">Inputs per forward pass (the method chooses: memory against speed).</param>
+    /// <returns>The scores <c>[N]</c>.</returns>
+    /// <exception cref="OperationCanceledException"><see cref="CancellationToken"/> was cancelled between chunks.</exception>
+    Tensor ScoreInputs(Tensor inputs, Tensor items, int chunkSize);
+
+    /// <summary>
+    /// The target's scores when the explained layer's output is replaced (Ablation-CAM and its kin): for each row
+    /// <c>n</c>, the model runs on item <c>items[n]</c> with the layer's output replaced by <c>layerOutputs[n]</c>, in
+    /// chunks under <c>no_grad</c>, holding the model's lock for each chunk.
+    /// </summary>
+    /// <param name="layerOutputs">Replacement layer outputs <c>[N,K,h,w]</c>, shaped like <see cref="Activations"/>' rows.</param>
+    /// <param name="items">For each row, the batch item it belongs to, <c>[N]</c> int64.</param>
+    /// <param name="chunkSize">Rows per forward pass.</param>
+    /// <returns>The scores <c>[N]</c>.</returns>
+    /// <exception cref="OperationCanceledException"><see cref="CancellationToken"/> was cancelled between chunks.</exception>
+    Tensor ScoreLayerOutputs(Tensor layerOutputs, Tensor items, int chunkSize);
 
     /// <summary>Runs another method on the same input, targets and layer, sharing this context's passes.</summary>
     /// <param name="method">The method id; list it in <see cref="MethodDescriptor.Composes"/>.</param>
@@ -73,6 +114,15 @@ public interface IExplanationContext
     /// <param name="defaultValue">The value when absent.</param>
     /// <returns>The option's value.</returns>
     string GetOption(string key, string defaultValue);
+
+    /// <summary>Reads an option of the request as a <typeparamref name="T"/> (invariant culture), or <paramref name="defaultValue"/> when it is absent.</summary>
+    /// <typeparam name="T">A parsable type: <c>int</c>, <c>double</c>, <c>bool</c>…</typeparam>
+    /// <param name="key">The option key.</param>
+    /// <param name="defaultValue">The value when absent.</param>
+    /// <returns>The option's value.</returns>
+    /// <exception cref="ArgumentException">The value does not parse; the message names the method, the key and the value.</exception>
+    T GetOption<T>(string key, T defaultValue)
+        where T : IParsable<T>;
 
     /// <summary>Adds a warning to the result (for example, a ReLU that Guided Backprop could not guide).</summary>
     /// <param name="message">One line.</param>

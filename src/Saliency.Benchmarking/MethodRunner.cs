@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Saliency.Benchmarking;
 
 /// <summary>
-/// Runs saliency methods the way users do: <see cref="SaliencyHost.Explain(IExplainable, Tensor, ExplainRequest)"/>
+/// Runs saliency methods the way users do: <see cref="SaliencyHost.Explain(IExplainable, Tensor, ExplainRequest, CancellationToken)"/>
 /// with the methods loaded from plugins, each item explained for its top class. The result is disposed at once.
 /// </summary>
 public sealed class MethodRunner : IDisposable

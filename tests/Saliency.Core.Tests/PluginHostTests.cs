@@ -135,6 +135,37 @@ public sealed class PluginHostTests : IDisposable
     }
 
     [Fact]
+    public void A_methods_changed_handler_may_call_back_into_the_host_from_another_thread()
+    {
+        using var host = _sandbox.CreateHost();
+        var answered = new ManualResetEventSlim();
+        host.MethodsChanged += (_, e) =>
+        {
+            if (!e.Added.Contains("constant-map"))
+            {
+                return;
+            }
+
+            // The event is raised after the catalog's and the registry's locks are released: another thread that
+            // reads the plugins or registers a method while the handler waits for it is not blocked.
+            var other = Task.Run(() =>
+            {
+                _ = host.Plugins;
+                host.Register(new ConstantMethod("echo-constant-map"));
+            });
+            if (other.Wait(Bound))
+            {
+                answered.Set();
+            }
+        };
+
+        _sandbox.Install("ConstantMapV1", Plugin);
+
+        answered.Wait(Bound).Should().BeTrue("the handler's call back into the host completed");
+        host.Methods.Select(m => m.Id).Should().Contain(["constant-map", "echo-constant-map"]);
+    }
+
+    [Fact]
     public void A_new_plugin_folder_is_discovered()
     {
         using var host = _sandbox.CreateHost();
@@ -299,4 +330,13 @@ public sealed class PluginHostTests : IDisposable
         Thread.Sleep(20);
         return false;
     }, bound ?? Bound);
+
+    /// <summary>A method registered in process: a map of 0.5 everywhere.</summary>
+    private sealed class ConstantMethod(string id) : ISaliencyMethod
+    {
+        public MethodDescriptor Descriptor { get; } = new(id, "Constant", "A constant map, for host tests.", MethodRequirements.None);
+
+        public SaliencyResult Explain(IExplanationContext context) =>
+            context.Result(zeros(context.Input.shape[0], 1), full(context.Input.shape[0], context.InputHeight, context.InputWidth, 0.5f));
+    }
 }

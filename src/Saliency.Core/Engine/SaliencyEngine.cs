@@ -35,8 +35,8 @@ public static class SaliencyEngine
         var needs = gradients ? MethodRequirements.LayerGradients : MethodRequirements.LayerActivations;
         using var pass = ForwardPass.Run(model, input, name, needs, evalMode);
         using var scope = NewDisposeScope();
-        var resolved = pass.ResolveTargets(targets);
-        var gradient = gradients ? pass.LayerGradients(resolved) : null;
+        var (target, resolved) = pass.ResolveTarget(new ExplainRequest("capture") { Targets = targets });
+        var gradient = gradients ? pass.LayerGradients(target) : null;
         return new LayerCapture(name, pass.Logits.clone(), resolved.clone(), pass.Activations!.clone(), gradient?.clone(), kernels?.Warning is { } warning ? [warning] : []);
     }
 
@@ -57,7 +57,7 @@ public static class SaliencyEngine
         var needs = mode == GradientMode.Guided ? MethodRequirements.GuidedRelu : MethodRequirements.InputGradients;
         using var pass = ForwardPass.Run(model, input, null, needs, evalMode);
         using var scope = NewDisposeScope();
-        var gradient = pass.InputGradients(pass.ResolveTargets(targets), mode);
+        var gradient = pass.InputGradients(pass.ResolveTarget(new ExplainRequest("input-gradients") { Targets = targets }).Target, mode);
         return gradient.clone().DetachFromDisposeScope();
     }
 }

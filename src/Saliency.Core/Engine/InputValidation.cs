@@ -65,12 +65,23 @@ internal static partial class InputValidation
         return tensor(targets.ToArray(), dtype: ScalarType.Int64, device: logits.device);
     }
 
+    /// <summary>Any output works with an explanation target, as long as it has one row per input item.</summary>
+    public static void CheckOutput(Tensor output, long batch, nn.Module model)
+    {
+        if (output.dim() == 0 || output.shape[0] != batch)
+        {
+            throw new SaliencyException(
+                $"{model.GetType().Name} returned {Shape(output)}; explaining needs an output with one row per input item (first dimension B = {batch}).");
+        }
+    }
+
+    /// <summary>Class targets need logits <c>[B,classes]</c>.</summary>
     public static void CheckLogits(Tensor logits, long batch, nn.Module model)
     {
         if (logits.dim() != 2 || logits.shape[0] != batch)
         {
             throw new SaliencyException(
-                $"{model.GetType().Name} returned {Shape(logits)}; explaining needs logits [B,classes] with B = {batch} (one row of class scores per input item).");
+                $"{model.GetType().Name} returned {Shape(logits)}; explaining needs logits [B,classes] with B = {batch} (one row of class scores per input item), or a request Target that scores this output.");
         }
     }
 

@@ -1,0 +1,173 @@
+using System.Globalization;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Saliency;
+
+/// <summary>The <see cref="IExplanationContext"/> of one method run on one request at one layer.</summary>
+/// <param name="passes">The shared passes.</param>
+/// <param name="request">The request.</param>
+/// <param name="method">The method run in this context.</param>
+/// <param name="usesLayer">Whether the method works at a layer (its result then names the layer).</param>
+/// <param name="layer">The explained layer.</param>
+/// <param name="target">The resolved target.</param>
+/// <param name="classes">The class per item (−1 when the target is not a class), owned by the passes.</param>
+/// <param name="invoke">Runs another method in a child context: (method id, parent) → result.</param>
+internal sealed class ExplanationContext(
+    SharedPasses passes,
+    ExplainRequest request,
+    string method,
+    bool usesLayer,
+    string layer,
+    ExplanationTarget target,
+    Tensor classes,
+    Func<string, ExplanationContext, SaliencyResult> invoke) : IExplanationContext
+{
+    private readonly List<string> _warnings = [];
+
+    public IExplainable Model => passes.Pass.Model;
+
+    public ExplainRequest Request { get; } = request;
+
+    public string Method { get; } = method;
+
+    public string Layer { get; } = layer;
+
+    public Device Device => passes.Pass.Input.device;
+
+    public Tensor Input => passes.Pass.Input;
+
+    public long InputHeight => Input.shape[2];
+
+    public long InputWidth => Input.shape[3];
+
+    public Tensor Logits => passes.Pass.Logits;
+
+    public Tensor Targets { get; } = classes;
+
+    public ExplanationTarget Target { get; } = target;
+
+    public Tensor Scores => passes.Cached($"scores:{Target.Key}", () => passes.Pass.Scores(Target));
+
+    public CancellationToken CancellationToken => passes.Cancellation;
+
+    public Tensor Activations => passes.For(Layer, MethodRequirements.LayerActivations).Activations!;
+
+    public Tensor LayerGradients =>
+        passes.Cached($"layer:{Layer}:{Target.Key}", () => passes.For(Layer, MethodRequirements.LayerGradients).LayerGradients(Target));
+
+    public Linear ClassifierHead
+    {
+        get
+        {
+            if (Target.Classes is null)
+            {
+                throw new SaliencyException($"Method '{Method}' explains a class through the classifier head, but this request's target is '{Target.Key}'. Use a gradient method such as 'grad-cam'.");
+            }
+
+            return Model.ClassifierHead ?? throw new SaliencyException(
+                $"{Model.Module.GetType().Name} has no classifier head: method '{Method}' needs the Linear that follows global average pooling of layer '{Layer}' (mark it [ClassifierHead], or pass classifierHead to ExplainableModule.Create). Use 'grad-cam' for models without one.");
+        }
+    }
+
+    /// <summary>Warnings added by this method and by the methods it invoked.</summary>
+    public IReadOnlyList<string> Warnings => _warnings;
+
+    public Tensor InputGradients(GradientMode mode)
+    {
+        var needs = mode == GradientMode.Guided ? MethodRequirements.GuidedRelu : MethodRequirements.InputGradients;
+        var pass = passes.For(null, needs);
+        if (mode == GradientMode.Guided)
+        {
+            foreach (var warning in pass.Warnings)
+            {
+                Warn(warning);
+            }
+        }
+
+        return passes.Cached($"input:{mode}:{Target.Key}", () => pass.InputGradients(Target, mode));
+    }
+
+    public Tensor Forward(Tensor input) => ModelSession.Predict(Model, input, passes.EvalMode);
+
+    public Tensor ScoreInputs(Tensor inputs, Tensor items, int chunkSize) =>
+        Chunked(inputs, items, chunkSize, (rows, owners) => Target.Score(ModelSession.Predict(Model, rows, passes.EvalMode), owners));
+
+    public Tensor ScoreLayerOutputs(Tensor layerOutputs, Tensor items, int chunkSize)
+    {
+        var layerModule = Model.GetLayer(Layer);
+        return Chunked(layerOutputs, items, chunkSize, (rows, owners) =>
+            Target.Score(ModelSession.Predict(Model, Input.index_select(0, owners), passes.EvalMode, layerModule, rows), owners));
+    }
+
+    public SaliencyResult Invoke(string method)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(method);
+        var result = invoke(method, this);
+        foreach (var warning in result.Warnings)
+        {
+            Warn(warning);
+        }
+
+        return result;
+    }
+
+    /// <summary>A context for <paramref name="method"/> on the same passes, request, layer and target.</summary>
+    public ExplanationContext Child(string method, bool usesLayer) => new(passes, Request, method, usesLayer, Layer, Target, Targets, invoke);
+
+    public string GetOption(string key, string defaultValue) =>
+        Request.Options.TryGetValue(key, out var value) ? value : defaultValue;
+
+    public T GetOption<T>(string key, T defaultValue)
+        where T : IParsable<T>
+    {
+        if (!Request.Options.TryGetValue(key, out var text))
+        {
+            return defaultValue;
+        }
+
+        return T.TryParse(text, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw new ArgumentException($"Option '{key}' of method '{Method}' must be a value of type {typeof(T).Name}; got '{text}'.", nameof(key));
+    }
+
+    public void Warn(string message)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        if (!_warnings.Contains(message))
+        {
+            _warnings.Add(message);
+        }
+    }
+
+    public SaliencyResult Result(Tensor raw, Tensor map) =>
+        new(Method, usesLayer ? Layer : null, Targets.clone(), raw, map, [.. _warnings]);
+
+    /// <summary>
+    /// Scores rows chunk by chunk under <c>no_grad</c>, checking for cancellation between chunks; each chunk's
+    /// intermediate tensors are freed before the next.
+    /// </summary>
+    private Tensor Chunked(Tensor rows, Tensor items, int chunkSize, Func<Tensor, Tensor, Tensor> score)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkSize, 1);
+        if (items.dim() != 1 || items.shape[0] != rows.shape[0])
+        {
+            throw new ArgumentException($"Give one batch item per row: {rows.shape[0]} row(s), items of shape [{string.Join(",", items.shape)}].", nameof(items));
+        }
+
+        var owners = items.to(ScalarType.Int64, Device);
+        var scores = new List<Tensor>();
+        using var noGrad = no_grad();
+        for (long start = 0; start < rows.shape[0]; start += chunkSize)
+        {
+            CancellationToken.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var length = Math.Min(chunkSize, rows.shape[0] - start);
+            scores.Add(score(rows.narrow(0, start, length), owners.narrow(0, start, length)).MoveToOuterDisposeScope());
+        }
+
+        return scores.Count == 1 ? scores[0] : cat(scores, 0);
+    }
+}
