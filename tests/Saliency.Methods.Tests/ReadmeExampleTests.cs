@@ -22,7 +22,15 @@ public sealed partial class ReadmeExampleTests : IClassFixture<HostFixture>
         using var gradCam = host.Explain(model, images, new ExplainRequest("grad-cam"));
         using var guided = host.Explain(model, images, new ExplainRequest("guided-grad-cam") { Targets = [3, 3, 1, 0, 7, 7, 2, 9] });
         Tensor heatmaps = gradCam.Map;
+        var probability = ExplanationTarget.FromFunction("p(class 3)", (output, items) => output.softmax(1)[.., 3]);
+        using var byProbability = host.Explain(model, images, new ExplainRequest("grad-cam") { Target = probability });
+        using var fused = host.Explain(model, images, new ExplainRequest("grad-cam") { Layers = ["features.2", "features"] }, CancellationToken.None);
         var all = host.Explain(model, images, [new("cam"), new("grad-cam"), new("guided-backprop"), new("guided-grad-cam")]);
+
+        byProbability.Map.shape.Should().Equal(8, 64, 64);
+        byProbability.Targets.data<long>().ToArray().Should().OnlyContain(t => t == -1, "a function target is not a class");
+        fused.Layer.Should().Be("features.2,features");
+        fused.Map.shape.Should().Equal(8, 64, 64);
 
         heatmaps.shape.Should().Equal(8, 64, 64);
         guided.Raw.shape.Should().Equal(8, 3, 64, 64);
