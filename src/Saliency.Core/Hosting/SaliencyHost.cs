@@ -119,16 +119,10 @@ public sealed class SaliencyHost : IDisposable
     /// <param name="model">The model.</param>
     /// <param name="input">The batch <c>[B,C,H,W]</c>.</param>
     /// <param name="request">The method, targets, layer and options.</param>
-    /// <param name="cancellation">Stops the explanation between passes and between a method's chunks.</param>
     /// <returns>The result; the caller owns and disposes it.</returns>
     /// <exception cref="ArgumentException">Unknown method or layer, or bad input or targets (the message suggests the fix).</exception>
     /// <exception cref="SaliencyException">The method cannot explain this model, or it failed.</exception>
-    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
-    public SaliencyResult Explain(IExplainable model, Tensor input, ExplainRequest request, CancellationToken cancellation = default)
-    {
-        ArgumentNullException.ThrowIfNull(request);
-        return Explain(model, input, [request], cancellation)[0];
-    }
+    public SaliencyResult Explain(IExplainable model, Tensor input, ExplainRequest request) => Explain(model, input, request, CancellationToken.None);
 
     /// <summary>
     /// Explains a batch with several requests (methods, targets, layers) at once. Requests at the same layer share
@@ -137,9 +131,31 @@ public sealed class SaliencyHost : IDisposable
     /// <param name="model">The model.</param>
     /// <param name="input">The batch <c>[B,C,H,W]</c>.</param>
     /// <param name="requests">The requests.</param>
+    /// <returns>One result per request, in order; the caller owns and disposes them.</returns>
+    public IReadOnlyList<SaliencyResult> Explain(IExplainable model, Tensor input, IReadOnlyList<ExplainRequest> requests) => Explain(model, input, requests, CancellationToken.None);
+
+    /// <summary>Explains a batch with one method, stoppable.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="input">The batch <c>[B,C,H,W]</c>.</param>
+    /// <param name="request">The method, targets, layer and options.</param>
+    /// <param name="cancellation">Stops the explanation between passes and between a method's chunks.</param>
+    /// <returns>The result; the caller owns and disposes it.</returns>
+    /// <exception cref="ArgumentException">Unknown method or layer, or bad input or targets (the message suggests the fix).</exception>
+    /// <exception cref="SaliencyException">The method cannot explain this model, or it failed.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellation"/> was cancelled.</exception>
+    public SaliencyResult Explain(IExplainable model, Tensor input, ExplainRequest request, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return Explain(model, input, [request], cancellation)[0];
+    }
+
+    /// <summary>Explains a batch with several requests at once (see the overload without a token), stoppable.</summary>
+    /// <param name="model">The model.</param>
+    /// <param name="input">The batch <c>[B,C,H,W]</c>.</param>
+    /// <param name="requests">The requests.</param>
     /// <param name="cancellation">Stops the explanation between passes and between a method's chunks.</param>
     /// <returns>One result per request, in order; the caller owns and disposes them.</returns>
-    public IReadOnlyList<SaliencyResult> Explain(IExplainable model, Tensor input, IReadOnlyList<ExplainRequest> requests, CancellationToken cancellation = default)
+    public IReadOnlyList<SaliencyResult> Explain(IExplainable model, Tensor input, IReadOnlyList<ExplainRequest> requests, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
