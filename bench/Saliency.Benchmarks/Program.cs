@@ -5,7 +5,7 @@ using Saliency.Benchmarking;
 namespace Saliency.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release --project tests/Saliency.Benchmarks -- [mode] [options] [BenchmarkDotNet arguments]</c>.
+/// <c>dotnet run -c Release --project bench/Saliency.Benchmarks -- [mode] [options] [BenchmarkDotNet arguments]</c>.
 /// Modes: <c>--quick</c> (the interleaved table of <c>saliency bench</c>), <c>--memory [N]</c> (N consecutive
 /// explanations, default 2,000), or neither (BenchmarkDotNet; pass e.g. <c>--filter *</c>).
 /// Options: <c>--threads N</c>, <c>--device cpu|cuda</c>, <c>--batch 1,8</c>, <c>--iterations N</c>,
