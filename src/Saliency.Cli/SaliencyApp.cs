@@ -46,11 +46,6 @@ internal static class SaliencyApp
         config.AddCommand<LayersCommand>("layers")
             .WithDescription("List a model's explainable layers (the default is marked).")
             .WithExample("layers", "--model", "fashion-gap");
-        config.AddCommand<BenchCommand>("bench")
-            .WithDescription("Time each method on resnet18 against the floor of the passes it needs (about a minute), or check memory with --memory N.")
-            .WithExample("bench")
-            .WithExample("bench", "--batch", "8", "--threads", "1", "--breakdown")
-            .WithExample("bench", "--memory", "2000");
         config.AddCommand<DoctorCommand>("doctor")
             .WithDescription("Check that this machine explains correctly: libstdc++, libtorch, CPU caches, oneDNN, a kernel self-check per device, threads, CUDA, plugins.");
         config.AddCommand<TrainDemoCommand>("train-demo")
