@@ -214,9 +214,8 @@ public sealed class SaliencyHost : IDisposable
     private static SaliencyException Unknown(ImmutableDictionary<string, MethodEntry> methods, string id)
     {
         var suggestion = NameSuggestions.Nearest(id, methods.Keys);
-        var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
         var list = methods.IsEmpty ? "none (no plugins were found; build the solution, or check the plugin directories)" : string.Join(", ", methods.Keys.Order(StringComparer.Ordinal));
-        return new UnknownMethodException(id, $"No method '{id}' is loaded.{hint} Loaded methods: {list}.", suggestion);
+        return new UnknownMethodException(id, $"No method '{id}' is loaded.{NameSuggestions.DidYouMean(suggestion)} Loaded methods: {list}.", suggestion);
     }
 
     private static MethodRequirements Needs(ImmutableDictionary<string, MethodEntry> methods, MethodEntry entry, HashSet<string>? visiting = null)
