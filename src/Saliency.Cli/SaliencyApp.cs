@@ -52,13 +52,21 @@ internal static class SaliencyApp
             .WithDescription("Train the demo model fashion-gap on Fashion-MNIST canvases (seeded, a few minutes on a CPU).");
     }
 
-    private static int Report(Exception error, CliConsole console, bool verbose)
+    /// <summary>
+    /// In a Saliency checkout, what fixes a libstdc++ without <see cref="TorchRuntime.RequiredGlibcxx"/> (the library's
+    /// message names the fix in general terms; the command knows the repository it was built from).
+    /// </summary>
+    internal const string SetupHint = "In the Saliency repository, 'sudo eng/setup.sh' does that on Debian 12 (libstdc++6 from Debian 13 behind a low apt pin); 'saliency doctor' checks the result.";
+
+    /// <summary>Reports a failure as one <c>error: …</c> line (and with <paramref name="verbose"/> the stack trace); returns the exit code.</summary>
+    internal static int Report(Exception error, CliConsole console, bool verbose)
     {
         var e = Unwrap(error);
         var (code, message) = e switch
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled"),
             CommandAppException => (ExitCodes.BadInput, e.Message),
+            SaliencyNativeLibraryException { MissingGlibcxx: not null } => (ExitCodes.InternalError, $"{e.Message} {SetupHint}"),
             SaliencyNativeLibraryException or KernelCheckException => (ExitCodes.InternalError, e.Message),
             SaliencyException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                 => (ExitCodes.BadInput, e.Message),

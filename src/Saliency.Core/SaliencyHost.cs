@@ -214,7 +214,7 @@ public sealed class SaliencyHost : IDisposable
     private static SaliencyException Unknown(ImmutableDictionary<string, MethodEntry> methods, string id)
     {
         var suggestion = NameSuggestions.Nearest(id, methods.Keys);
-        var list = methods.IsEmpty ? "none (no plugins were found; build the solution, or check the plugin directories)" : string.Join(", ", methods.Keys.Order(StringComparer.Ordinal));
+        var list = methods.IsEmpty ? $"none (no method plugins were found in the host's plugin directories, which come from the plugins folder next to Saliency.Core.dll, {PluginPathVariable} and SaliencyHostOptions.PluginDirectories)" : string.Join(", ", methods.Keys.Order(StringComparer.Ordinal));
         return new UnknownMethodException(id, $"No method '{id}' is loaded.{NameSuggestions.DidYouMean(suggestion)} Loaded methods: {list}.", suggestion);
     }
 
