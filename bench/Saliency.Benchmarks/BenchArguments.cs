@@ -24,7 +24,7 @@ internal sealed class BenchUsageException(string message) : Exception(message);
 
 /// <summary>
 /// The command line of <c>saliency-bench</c>, parsed and checked. Every option is one row of <see cref="Options"/>
-/// (its names, its value, the modes it applies to, its help line), so the parser and <see cref="Help"/> cannot
+/// (its names, its value, the modes it applies to, its help line), so the parser and <see cref="HelpText"/> cannot
 /// disagree. A bad value, an unknown option or an option outside the chosen mode is a <see cref="BenchUsageException"/>.
 /// </summary>
 internal sealed record BenchArguments
