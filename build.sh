@@ -4,7 +4,7 @@
 #
 #   ./build.sh demo     build, then write the demo figure (out/demo/demo.png)
 #   ./build.sh test     build and run every test (Release)
-#   ./build.sh bench    quick benchmark table (saliency bench)
+#   ./build.sh bench    build and run the benchmarks (saliency-bench; --help lists its modes and options)
 #   ./build.sh doctor   check that this machine explains correctly (saliency doctor)
 #   ./build.sh setup    only the machine set-up
 set -euo pipefail
@@ -39,9 +39,13 @@ case "$command" in
     dotnet build src/Saliency.Cli -c Release -v minimal -clp:NoSummary
     dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll demo "$@"
     ;;
-  bench|doctor)
+  bench)
+    dotnet build bench/Saliency.Benchmarks -c Release -v minimal -clp:NoSummary
+    dotnet bench/Saliency.Benchmarks/bin/Release/net10.0/saliency-bench.dll "$@"
+    ;;
+  doctor)
     dotnet build src/Saliency.Cli -c Release -v minimal -clp:NoSummary
-    dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll "$command" "$@"
+    dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll doctor "$@"
     ;;
   *)
     echo "usage: ./build.sh [demo|test|bench|doctor|setup] [arguments]" >&2

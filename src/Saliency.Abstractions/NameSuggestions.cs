@@ -1,8 +1,22 @@
 namespace Saliency;
 
-/// <summary>Finds the nearest of a set of names, for "did you mean" hints in error messages.</summary>
-public static class NameSuggestions
+/// <summary>
+/// "Did you mean" hints for error messages: the nearest of a set of valid names. Internal to Saliency's own
+/// assemblies (see the InternalsVisibleTo list in Saliency.Abstractions.csproj), so every message words the hint alike.
+/// </summary>
+internal static class NameSuggestions
 {
+    /// <summary>The hint for <paramref name="name"/>: <c> Did you mean 'x'?</c> (with a leading space) naming the nearest candidate, or empty when none is close.</summary>
+    /// <param name="name">What the user typed.</param>
+    /// <param name="candidates">The valid names.</param>
+    /// <returns>The hint, to be placed right after the sentence that names the unknown name.</returns>
+    public static string DidYouMean(string name, IEnumerable<string> candidates) => DidYouMean(Nearest(name, candidates));
+
+    /// <summary>The hint for a suggestion found with <see cref="Nearest"/>: <c> Did you mean 'x'?</c>, or empty for none.</summary>
+    /// <param name="suggestion">The nearest valid name, or <see langword="null"/>.</param>
+    /// <returns>The hint.</returns>
+    public static string DidYouMean(string? suggestion) => suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
+
     /// <summary>The candidate nearest to <paramref name="name"/> (case-insensitive edit distance), or <see langword="null"/> if none is close.</summary>
     /// <param name="name">What the user typed.</param>
     /// <param name="candidates">The valid names.</param>

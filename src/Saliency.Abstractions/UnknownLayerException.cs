@@ -27,9 +27,8 @@ public sealed class UnknownLayerException : ArgumentException
     private static string BuildMessage(string layer, IReadOnlyList<string> validNames, string modelName, out string? suggestion)
     {
         suggestion = NameSuggestions.Nearest(layer, validNames);
-        var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
         const int Shown = 12;
         var list = string.Join(", ", validNames.Take(Shown)) + (validNames.Count > Shown ? $", … ({validNames.Count - Shown} more)" : string.Empty);
-        return $"{modelName} has no layer '{layer}'.{hint} Valid layers: {list}.";
+        return $"{modelName} has no layer '{layer}'.{NameSuggestions.DidYouMean(suggestion)} Valid layers: {list}.";
     }
 }

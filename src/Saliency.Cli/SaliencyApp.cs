@@ -46,24 +46,27 @@ internal static class SaliencyApp
         config.AddCommand<LayersCommand>("layers")
             .WithDescription("List a model's explainable layers (the default is marked).")
             .WithExample("layers", "--model", "fashion-gap");
-        config.AddCommand<BenchCommand>("bench")
-            .WithDescription("Time each method on resnet18 against the floor of the passes it needs (about a minute), or check memory with --memory N.")
-            .WithExample("bench")
-            .WithExample("bench", "--batch", "8", "--threads", "1", "--breakdown")
-            .WithExample("bench", "--memory", "2000");
         config.AddCommand<DoctorCommand>("doctor")
             .WithDescription("Check that this machine explains correctly: libstdc++, libtorch, CPU caches, oneDNN, a kernel self-check per device, threads, CUDA, plugins.");
         config.AddCommand<TrainDemoCommand>("train-demo")
             .WithDescription("Train the demo model fashion-gap on Fashion-MNIST canvases (seeded, a few minutes on a CPU).");
     }
 
-    private static int Report(Exception error, CliConsole console, bool verbose)
+    /// <summary>
+    /// In a Saliency checkout, what fixes a libstdc++ without <see cref="TorchRuntime.RequiredGlibcxx"/> (the library's
+    /// message names the fix in general terms; the command knows the repository it was built from).
+    /// </summary>
+    internal const string SetupHint = "In the Saliency repository, 'sudo eng/setup.sh' does that on Debian 12 (libstdc++6 from Debian 13 behind a low apt pin); 'saliency doctor' checks the result.";
+
+    /// <summary>Reports a failure as one <c>error: …</c> line (and with <paramref name="verbose"/> the stack trace); returns the exit code.</summary>
+    internal static int Report(Exception error, CliConsole console, bool verbose)
     {
         var e = Unwrap(error);
         var (code, message) = e switch
         {
             OperationCanceledException => (ExitCodes.Cancelled, "cancelled"),
             CommandAppException => (ExitCodes.BadInput, e.Message),
+            SaliencyNativeLibraryException { MissingGlibcxx: not null } => (ExitCodes.InternalError, $"{e.Message} {SetupHint}"),
             SaliencyNativeLibraryException or KernelCheckException => (ExitCodes.InternalError, e.Message),
             SaliencyException or ArgumentException or InvalidDataException or IOException or UnauthorizedAccessException
                 => (ExitCodes.BadInput, e.Message),

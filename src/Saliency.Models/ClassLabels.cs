@@ -65,8 +65,7 @@ public sealed class ClassLabels
             throw new ArgumentException($"Unknown label '{trimmed}': this model's classes have no names; give class indices.");
         }
 
-        var suggestion = NameSuggestions.Nearest(slug, _names.Select(ToSlug));
-        var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
+        var hint = NameSuggestions.DidYouMean(slug, _names.Select(ToSlug));
         throw new ArgumentException($"Unknown label '{trimmed}'.{hint} Labels: {string.Join(", ", _names.Select(ToSlug))}.");
     }
 

@@ -1,3 +1,4 @@
+using Saliency.Cli.Infrastructure;
 using SkiaSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -247,6 +248,40 @@ public sealed class BadInputTests : IDisposable
 
         run.ExitCode.Should().Be(2);
         OneErrorLine(run).Should().Be("error: Unknown option 'methd'.");
+    }
+
+    [Fact]
+    public void A_cuda_device_this_build_cannot_use_is_refused_naming_the_option_and_the_build_switch()
+    {
+        if (cuda.is_available())
+        {
+            return;
+        }
+
+        var image = _temp.WriteSamples(count: 1)[0];
+
+        var run = Cli.Run("explain", image, "--device", "cuda", "--out", _temp["out"]);
+
+        run.ExitCode.Should().Be(2, run.ToString());
+        OneErrorLine(run).Should().StartWith("error: Device 'cuda' asks for CUDA, which is not available here")
+            .And.EndWith("Pass device 'cpu' or 'auto'. Use --device cpu or --device auto; for CUDA, build saliency with -p:TorchBackend=cuda.");
+    }
+
+    [Fact]
+    public void A_libstdcxx_too_old_for_libtorch_is_reported_with_the_repositorys_set_up_script()
+    {
+        var failure = TorchRuntime.Diagnose(
+            new DllNotFoundException("LibTorchSharp"),
+            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /app/libLibTorchSharp.so)",
+            null);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+
+        var code = SaliencyApp.Report(failure, CliConsole.ForWriters(output, error), verbose: false);
+
+        code.Should().Be(ExitCodes.InternalError);
+        error.ToString().TrimEnd().Should().Be($"error: {failure.Message} {SaliencyApp.SetupHint}")
+            .And.Contain("sudo eng/setup.sh").And.NotContain("\n");
     }
 
     [Fact]

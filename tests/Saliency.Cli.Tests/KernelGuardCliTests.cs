@@ -43,7 +43,6 @@ public sealed class KernelGuardCliTests : IDisposable
     [Theory]
     [InlineData("explain")]
     [InlineData("demo")]
-    [InlineData("bench")]
     [InlineData("doctor")]
     public void A_bad_kernel_check_value_is_refused_with_one_line(string command)
     {
@@ -101,6 +100,5 @@ public sealed class KernelGuardCliTests : IDisposable
     {
         Cli.Run("--help").Out.Should().Contain("doctor");
         Cli.Run("explain", "--help").Out.Should().Contain("--kernel-check");
-        Cli.Run("bench", "--help").Out.Should().Contain("--kernel-check").And.Contain("--kernel-cost");
     }
 }

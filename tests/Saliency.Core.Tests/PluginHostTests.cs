@@ -264,6 +264,17 @@ public sealed class PluginHostTests : IDisposable
     }
 
     [Fact]
+    public void With_no_plugins_an_unknown_method_says_where_plugins_come_from_in_library_terms()
+    {
+        using var host = _sandbox.CreateHost();
+        var act = () => host.Explain(_model, _input, new ExplainRequest("grad-cam"));
+        var message = act.Should().Throw<UnknownMethodException>().Which.Message;
+        message.Should().Contain("Loaded methods: none (no method plugins were found in the host's plugin directories")
+            .And.Contain(SaliencyHost.PluginPathVariable).And.Contain(nameof(SaliencyHostOptions.PluginDirectories));
+        message.Should().NotContainAny("solution", "build.sh", "--");
+    }
+
+    [Fact]
     public void A_plugin_directory_writable_by_others_is_refused_unless_allowed()
     {
         if (OperatingSystem.IsWindows())

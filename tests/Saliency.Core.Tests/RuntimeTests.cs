@@ -11,8 +11,9 @@ public sealed class RuntimeTests
         var error = TorchRuntime.Diagnose(failure, "/opt/old/libstdc++.so.6: version `GLIBCXX_3.4.32' not found (required by /app/libLibTorchSharp.so)", null);
 
         error.Message.Should().StartWith("TorchSharp's native library cannot load: /opt/old/libstdc++.so.6 lacks GLIBCXX_3.4.32")
-            .And.Contain("sudo eng/setup.sh").And.Contain("Debian 12");
-        error.Message.Should().NotContain("\n");
+            .And.EndWith("Fix: install libstdc++ from GCC 13 or newer (on Debian 12, libstdc++6 from Debian 13).");
+        error.Message.Should().NotContain("\n").And.NotContainAny("eng/", "sudo", "repository", "saliency ");
+        error.MissingGlibcxx.Should().Be(TorchRuntime.RequiredGlibcxx, "an application can add its own set-up advice");
         error.InnerException.Should().BeSameAs(failure);
     }
 
@@ -40,7 +41,9 @@ public sealed class RuntimeTests
         {
             File.WriteAllText(fake, "... GLIBCXX_3.4.32 ...");
             var error = TorchRuntime.Diagnose(new DllNotFoundException("libtorch_cpu.so: cannot open shared object file"), null, fake);
-            error.Message.Should().Contain("libtorch_cpu.so: cannot open shared object file").And.Contain("TorchSharp-cpu");
+            error.Message.Should().Contain("libtorch_cpu.so: cannot open shared object file").And.Contain("TorchSharp-cpu").And.Contain("libtorch-cuda-12.8-linux-x64");
+            error.Message.Should().NotContain("-p:", "a library user builds with their own switches");
+            error.MissingGlibcxx.Should().BeNull();
         }
         finally
         {
@@ -85,7 +88,7 @@ public sealed class RuntimeTests
     }
 
     [Fact]
-    public void Cuda_without_a_gpu_explains_why_and_the_build_switch()
+    public void Cuda_without_a_gpu_explains_why_and_names_the_backend_package_and_the_devices_to_pass()
     {
         if (torch.cuda.is_available())
         {
@@ -93,6 +96,7 @@ public sealed class RuntimeTests
         }
 
         var act = () => DeviceSelector.Parse("cuda:0");
-        act.Should().Throw<ArgumentException>().WithMessage("*CUDA*-p:TorchBackend=cuda*");
+        act.Should().Throw<ArgumentException>().WithMessage("*CUDA*libtorch-cuda-12.8*Pass device 'cpu' or 'auto'.*")
+            .Which.Message.Should().NotContainAny("--device", "-p:");
     }
 }

@@ -1,3 +1,5 @@
+using TorchSharp;
+
 namespace Saliency.Cli.Infrastructure;
 
 /// <summary>The saliency host of a command: the built-in methods from bin/plugins and any in SALIENCY_PLUGIN_PATH, no file watching.</summary>
@@ -33,6 +35,25 @@ internal static class HostFactory
     {
         // An application may tune the process's allocator: explanations reuse large tensor memory (see NativeAllocator).
         NativeAllocator.TuneForTensors();
-        return SaliencyHost.Create(new SaliencyHostOptions { Device = device, HotReload = false, KernelCheck = kernelCheck });
+        return SaliencyHost.Create(new SaliencyHostOptions { Device = Checked(device), HotReload = false, KernelCheck = kernelCheck });
+    }
+
+    /// <summary>
+    /// The <c>--device</c> value, resolved here first so that a CUDA device this machine or build cannot use is
+    /// reported with the option to change and, without CUDA, the build switch (the library's message names neither).
+    /// </summary>
+    private static string Checked(string device)
+    {
+        try
+        {
+            _ = DeviceSelector.Parse(device);
+            return device;
+        }
+        catch (ArgumentException e) when (device.Trim().StartsWith("cuda", StringComparison.OrdinalIgnoreCase))
+        {
+            var reason = e.ParamName is null ? e.Message : e.Message.Replace($" (Parameter '{e.ParamName}')", string.Empty, StringComparison.Ordinal);
+            var build = torch.cuda.is_available() ? string.Empty : "; for CUDA, build saliency with -p:TorchBackend=cuda";
+            throw new ArgumentException($"{reason} Use --device cpu or --device auto{build}.", e);
+        }
     }
 }

@@ -17,9 +17,8 @@ internal static class MethodSelection
         foreach (var id in ids.Where(id => !loaded.Contains(id, StringComparer.Ordinal)))
         {
             var suggestion = NameSuggestions.Nearest(id, loaded);
-            var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
             var list = loaded.Count == 0 ? "none (no method plugins were found next to the program or in SALIENCY_PLUGIN_PATH)" : string.Join(", ", loaded);
-            throw new UnknownMethodException(id, $"No method '{id}' is loaded.{hint} Loaded methods: {list}.", suggestion);
+            throw new UnknownMethodException(id, $"No method '{id}' is loaded.{NameSuggestions.DidYouMean(suggestion)} Loaded methods: {list}.", suggestion);
         }
 
         return ids;

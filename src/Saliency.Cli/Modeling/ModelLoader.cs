@@ -69,8 +69,7 @@ internal static class ModelLoader
         var separator = settings.Model.LastIndexOf(':');
         if (separator <= 0 || separator == settings.Model.Length - 1 || !settings.Model[..separator].EndsWith(".dll", StringComparison.OrdinalIgnoreCase))
         {
-            var suggestion = NameSuggestions.Nearest(settings.Model, BuiltInModels.All.Select(m => m.Name));
-            var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
+            var hint = NameSuggestions.DidYouMean(settings.Model, BuiltInModels.All.Select(m => m.Name));
             throw new SaliencyException(
                 $"Unknown model '{settings.Model}'.{hint} Built-in models: {string.Join(", ", BuiltInModels.All.Select(m => m.Name))}; a user model is given as {UserModelForm}.");
         }
@@ -148,8 +147,7 @@ internal static class ModelLoader
         if (type is null)
         {
             var candidates = types.Where(t => typeof(IExplainable).IsAssignableFrom(t) && !t.IsAbstract).Select(t => t.FullName!).ToList();
-            var suggestion = NameSuggestions.Nearest(typeName, candidates);
-            var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
+            var hint = NameSuggestions.DidYouMean(typeName, candidates);
             var list = candidates.Count == 0 ? "none" : string.Join(", ", candidates);
             throw new SaliencyException($"{Path.GetFileName(path)} has no type '{typeName}'.{hint} Explainable types there: {list}.");
         }

@@ -146,8 +146,7 @@ internal static class ExplanationPlanner
     private static UnknownMethodException UnknownMethod(ImmutableDictionary<string, MethodEntry> methods, string id)
     {
         var suggestion = NameSuggestions.Nearest(id, methods.Keys);
-        var hint = suggestion is null ? string.Empty : $" Did you mean '{suggestion}'?";
-        var list = methods.IsEmpty ? "none (no plugins were found; build the solution, or check the plugin directories)" : string.Join(", ", methods.Keys.Order(StringComparer.Ordinal));
-        return new UnknownMethodException(id, $"No method '{id}' is loaded.{hint} Loaded methods: {list}.", suggestion);
+        var list = methods.IsEmpty ? $"none (no method plugins were found in the host's plugin directories, which come from the plugins folder next to Saliency.Core.dll, {SaliencyHost.PluginPathVariable} and SaliencyHostOptions.PluginDirectories)" : string.Join(", ", methods.Keys.Order(StringComparer.Ordinal));
+        return new UnknownMethodException(id, $"No method '{id}' is loaded.{NameSuggestions.DidYouMean(suggestion)} Loaded methods: {list}.", suggestion);
     }
 }

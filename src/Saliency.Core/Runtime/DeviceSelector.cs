@@ -40,7 +40,7 @@ public static class DeviceSelector
         if (!cuda.is_available())
         {
             throw new ArgumentException(
-                $"Device '{name}' asks for CUDA, which is not available here: either no NVIDIA GPU and driver were found, or the program was built with the CPU backend (build with -p:TorchBackend=cuda). Use --device cpu or auto.",
+                $"Device '{name}' asks for CUDA, which is not available here: either no NVIDIA GPU and driver were found, or the application references TorchSharp's CPU backend (TorchSharp-cpu) instead of a CUDA one (libtorch-cuda-12.8-linux-x64 or -win-x64). Pass device 'cpu' or 'auto'.",
                 nameof(name));
         }
 

@@ -42,13 +42,16 @@ public static partial class TorchRuntime
             var where = used.Success ? used.Groups["path"].Value : libstdcxxPath ?? "this machine's libstdc++";
             return new SaliencyNativeLibraryException(
                 $"TorchSharp's native library cannot load: {where} lacks {RequiredGlibcxx} (the GCC 13+ C++ runtime that libtorch 2.10 needs; Debian 12 has GLIBCXX_3.4.30). " +
-                "Fix: run 'sudo eng/setup.sh' from the Saliency repository (installs libstdc++6 from Debian 13 with a low apt pin), or install libstdc++ from GCC 13 or newer.",
-                failure);
+                "Fix: install libstdc++ from GCC 13 or newer (on Debian 12, libstdc++6 from Debian 13).",
+                failure)
+            {
+                MissingGlibcxx = RequiredGlibcxx,
+            };
         }
 
         var detail = loaderMessage ?? Innermost(failure).Message.Split('\n')[0];
         return new SaliencyNativeLibraryException(
-            $"TorchSharp's native library cannot load ({detail}). Check that the application references TorchSharp-cpu (or the CUDA backend built with -p:TorchBackend=cuda) and that its runtimes/ folder was deployed.",
+            $"TorchSharp's native library cannot load ({detail}). Check that the application references a native backend package (TorchSharp-cpu, or libtorch-cuda-12.8-linux-x64 or -win-x64 with TorchSharp for CUDA) and that its runtimes/ folder was deployed.",
             failure);
     }
 
@@ -153,4 +156,10 @@ public sealed class SaliencyNativeLibraryException : SaliencyException
         : base(message, innerException)
     {
     }
+
+    /// <summary>
+    /// The libstdc++ symbol version the process's C++ runtime lacks (<see cref="TorchRuntime.RequiredGlibcxx"/>) when
+    /// that is the cause, so that an application can add its own set-up advice; otherwise <see langword="null"/>.
+    /// </summary>
+    public string? MissingGlibcxx { get; init; }
 }

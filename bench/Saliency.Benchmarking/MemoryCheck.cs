@@ -129,7 +129,7 @@ public static class MemoryCheck
 
     private static MemorySample Sample(int runs)
     {
-        var heap = NativeAllocator.HeapInfo();
+        var heap = NativeHeap.Read();
         return new(
             runs,
             Megabytes(ProcessMemory.ResidentBytes()),

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Saliency.Benchmarking;
 
 /// <summary>
-/// The quick benchmark behind <c>saliency bench</c>: every floor and method at every batch size, in interleaved
+/// The quick benchmark, saliency-bench's default mode: every floor and method at every batch size, in interleaved
 /// rounds, reported as medians with each method's ratio to its floor. Under a minute on a 2-core CPU.
 /// </summary>
 /// <remarks>
