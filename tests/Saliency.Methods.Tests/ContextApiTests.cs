@@ -3,19 +3,13 @@ using static TorchSharp.torch;
 namespace Saliency.Tests;
 
 /// <summary>
-/// The context API is enough for the perturbation methods to come: Score-CAM's and Ablation-CAM's core loops written
-/// against it (as in-process methods, no plugin) reproduce pytorch-grad-cam's fixtures; targets other than a class,
-/// several layers fused, typed options and cancellation work end to end.
+/// The context API serves the perturbation methods: the score-cam and ablation-cam plugins, written against it alone,
+/// reproduce pytorch-grad-cam's fixtures whatever their batch size; targets other than a class, several layers fused,
+/// typed options and cancellation work end to end; a layer's output fanned out runs the layers before it once.
 /// </summary>
 public sealed class ContextApiTests : IDisposable
 {
     private readonly SaliencyHost _host = SaliencyHost.Create(new SaliencyHostOptions { HotReload = false, UseEnvironmentPluginPath = false, Device = "cpu" });
-
-    public ContextApiTests()
-    {
-        _host.Register(new ScoreCamCore());
-        _host.Register(new AblationCamCore());
-    }
 
     public static TheoryData<string, bool> Cases => new()
     {
@@ -26,26 +20,54 @@ public sealed class ContextApiTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Score_cam_written_against_the_context_matches_pytorch_grad_cam(string name, bool @explicit)
+    public void Score_cam_matches_pytorch_grad_cam_whatever_the_batch_size(string name, bool @explicit)
     {
         using var reference = ReferenceCase.Load(name);
         using var model = Models.Load(reference);
+        var suffix = @explicit ? "@explicit" : string.Empty;
+        using var expectedRaw = reference.Expected($"scorecam.raw{suffix}").relu();
 
-        using var result = _host.Explain(model, reference.Input, new ExplainRequest("test-score-cam") { Targets = reference.Targets(@explicit), Options = new Dictionary<string, string> { ["batch-size"] = "5" } });
+        foreach (var batchSize in new[] { "5", "32" })
+        {
+            using var result = _host.Explain(model, reference.Input, new ExplainRequest("score-cam") { Targets = reference.Targets(@explicit), Options = new Dictionary<string, string> { ["batch-size"] = batchSize } });
 
-        reference.AssertClose($"scorecam.raw{(@explicit ? "@explicit" : string.Empty)}", result.Raw);
+            TensorAssert.Close(result.Raw, expectedRaw, 1e-3 * reference.Peak($"scorecam.raw{suffix}"));
+            reference.AssertClose($"scorecam.map{suffix}", result.Map);
+        }
     }
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Ablation_cam_written_against_the_context_matches_pytorch_grad_cam(string name, bool @explicit)
+    public void Ablation_cam_matches_pytorch_grad_cam_whatever_the_batch_size(string name, bool @explicit)
     {
         using var reference = ReferenceCase.Load(name);
         using var model = Models.Load(reference);
+        var suffix = @explicit ? "@explicit" : string.Empty;
+        using var expectedRaw = reference.Expected($"ablationcam.raw{suffix}").relu();
 
-        using var result = _host.Explain(model, reference.Input, new ExplainRequest("test-ablation-cam") { Targets = reference.Targets(@explicit) });
+        foreach (var batchSize in new[] { "7", "64" })
+        {
+            using var result = _host.Explain(model, reference.Input, new ExplainRequest("ablation-cam") { Targets = reference.Targets(@explicit), Options = new Dictionary<string, string> { ["batch-size"] = batchSize } });
 
-        reference.AssertClose($"ablationcam.raw{(@explicit ? "@explicit" : string.Empty)}", result.Raw);
+            TensorAssert.Close(result.Raw, expectedRaw, 1e-3 * reference.Peak($"ablationcam.raw{suffix}"));
+            reference.AssertClose($"ablationcam.map{suffix}", result.Map);
+        }
+    }
+
+    [Fact]
+    public void A_layer_output_fanned_out_runs_the_layers_before_it_once_per_chunk_and_scores_like_one_row_per_input()
+    {
+        using var net = new CountingNet();
+        var model = ExplainableModule.Create(net, ["features"], "fc");
+        using var input = linspace(-1, 1, 2 * 3 * 8 * 8).reshape(2, 3, 8, 8);
+        var probe = new LayerOutputProbe(net);
+        _host.Register(probe);
+
+        using var result = _host.Explain(model, input, new ExplainRequest(probe.Descriptor.Id));
+
+        // 2 items × 4 channels ablated, chunks of 3: per item, chunks of 3 and 1 rows → 4 runs of the layers before.
+        probe.FannedOut!.allclose(probe.RowByRow!, 1e-6, 1e-6).Should().BeTrue("fanning out changes which work is shared, not the scores");
+        probe.StemRowsFannedOut.Should().Be(4, "the stem ran once per chunk of one item, not once per row (8)");
     }
 
     [Fact]
@@ -107,9 +129,9 @@ public sealed class ContextApiTests : IDisposable
         using var reference = ReferenceCase.Load("gapnet");
         using var model = Models.Load(reference);
 
-        var act = () => _host.Explain(model, reference.Input, new ExplainRequest("test-score-cam") { Options = new Dictionary<string, string> { ["batch-size"] = "many" } });
+        var act = () => _host.Explain(model, reference.Input, new ExplainRequest("score-cam") { Options = new Dictionary<string, string> { ["batch-size"] = "many" } });
 
-        act.Should().Throw<ArgumentException>().WithMessage("Option 'batch-size' of method 'test-score-cam' must be a value of type Int32; got 'many'.*");
+        act.Should().Throw<ArgumentException>().WithMessage("Option 'batch-size' of method 'score-cam' must be a value of type Int32; got 'many'.*");
     }
 
     [Fact]
@@ -118,68 +140,82 @@ public sealed class ContextApiTests : IDisposable
         using var reference = ReferenceCase.Load("gapnet");
         using var model = Models.Load(reference);
         using var cancellation = new CancellationTokenSource();
-        var method = new ScoreCamCore("test-score-cam-cancelled") { AfterFirstChunk = cancellation.Cancel };
-        _host.Register(method);
+        var chunks = 0;
+        var cancelling = ExplanationTarget.FromFunction("class 0, cancelled after the first chunk", (output, items) =>
+        {
+            if (output.shape[0] > 2 && ++chunks == 1)
+            {
+                cancellation.Cancel();
+            }
 
-        var act = () => _host.Explain(model, reference.Input, new ExplainRequest(method.Descriptor.Id) { Options = new Dictionary<string, string> { ["batch-size"] = "4" } }, cancellation.Token);
+            return output[.., 0];
+        });
+
+        var act = () => _host.Explain(model, reference.Input, new ExplainRequest("score-cam") { Target = cancelling, Options = new Dictionary<string, string> { ["batch-size"] = "4" } }, cancellation.Token);
 
         act.Should().Throw<OperationCanceledException>();
-        method.Chunks.Should().Be(1, "the second chunk is never run");
+        chunks.Should().Be(1, "no chunk runs after the cancellation (32 channels in chunks of 4 would be 8 per item)");
     }
 
-    /// <summary>Score-CAM's core loop (Wang et al. 2020, pytorch-grad-cam's rule) on the context API alone.</summary>
-    private sealed class ScoreCamCore(string id = "test-score-cam") : ISaliencyMethod
+    /// <summary>Scores ablated layer outputs through the context twice: fanned out (chunks of 3), and one row at a time.</summary>
+    private sealed class LayerOutputProbe(CountingNet net) : ISaliencyMethod
     {
-        public MethodDescriptor Descriptor { get; } = new(id, "Score-CAM (test)", "Score-CAM's core loop, for the context API tests.", MethodRequirements.LayerActivations);
+        public MethodDescriptor Descriptor { get; } = new("test-layer-output-probe", "Probe", "Scores ablated layer outputs two ways.", MethodRequirements.LayerActivations);
 
-        public Action? AfterFirstChunk { get; init; }
+        public Tensor? FannedOut { get; private set; }
 
-        public int Chunks { get; private set; }
+        public Tensor? RowByRow { get; private set; }
+
+        public int StemRowsFannedOut { get; private set; }
 
         public SaliencyResult Explain(IExplanationContext context)
         {
-            var chunk = context.GetOption("batch-size", 16);
-            var activations = context.Activations;
-            var (batch, channels) = (activations.shape[0], activations.shape[1]);
-            var upsampled = nn.functional.interpolate(activations, [context.InputHeight, context.InputWidth], mode: InterpolationMode.Bilinear, align_corners: true);
-            var flat = upsampled.flatten(2);
-            var low = flat.amin([2], keepdim: true).unsqueeze(-1);
-            var high = flat.amax([2], keepdim: true).unsqueeze(-1);
-            var masks = (upsampled - low) / (high - low + 1e-8);
-            var inputs = (context.Input.unsqueeze(1) * masks.unsqueeze(2)).reshape(batch * channels, context.Input.shape[1], context.InputHeight, context.InputWidth);
+            var a = context.Activations;
+            var (batch, channels) = (a.shape[0], a.shape[1]);
+            var keep = ones(channels, channels).sub_(eye(channels)).reshape(1, channels, channels, 1, 1);
+            var ablated = (a.unsqueeze(1) * keep).reshape(batch * channels, channels, a.shape[2], a.shape[3]);
             var items = arange(batch).repeat_interleave(channels);
-            var scores = new List<Tensor>();
-            for (long start = 0; start < inputs.shape[0]; start += chunk)
+            var before = net.StemRows;
+            FannedOut = context.ScoreLayerOutputs(ablated, items, 3).clone().DetachFromDisposeScope();
+            StemRowsFannedOut = net.StemRows - before;
+            var single = new List<Tensor>();
+            for (var row = 0; row < ablated.shape[0]; row++)
             {
-                var length = Math.Min(chunk, inputs.shape[0] - start);
-                scores.Add(context.ScoreInputs(inputs.narrow(0, start, length), items.narrow(0, start, length), chunk));
-                Chunks++;
-                AfterFirstChunk?.Invoke();
+                single.Add(context.ScoreLayerOutputs(ablated.narrow(0, row, 1), items.narrow(0, row, 1), 1));
             }
 
-            var weights = cat(scores, 0).reshape(batch, channels).softmax(1);
-            var raw = SaliencyMaps.WeightedSum(weights, activations);
-            return context.Result(raw, SaliencyMaps.ScaleCam(raw, context.InputHeight, context.InputWidth));
+            RowByRow = cat(single, 0).clone().DetachFromDisposeScope();
+            return context.Result(zeros(batch, 1), zeros(batch, context.InputHeight, context.InputWidth));
         }
     }
 
-    /// <summary>Ablation-CAM's core loop (pytorch-grad-cam's rule: channel set to 0, weight (Y − Y_k)/Y) on the context API alone.</summary>
-    private sealed class AblationCamCore : ISaliencyMethod
+    /// <summary>Stem Conv(3→4) → features ReLU → GAP → Linear(4→3); counts the rows its stem has seen.</summary>
+    private sealed class CountingNet : nn.Module<Tensor, Tensor>
     {
-        public MethodDescriptor Descriptor { get; } = new("test-ablation-cam", "Ablation-CAM (test)", "Ablation-CAM's core loop, for the context API tests.", MethodRequirements.LayerActivations);
+        private readonly nn.Module<Tensor, Tensor> stem;
+        private readonly nn.Module<Tensor, Tensor> features;
+        private readonly nn.Module<Tensor, Tensor> fc;
 
-        public SaliencyResult Explain(IExplanationContext context)
+        public CountingNet() : base(nameof(CountingNet))
         {
-            var activations = context.Activations;
-            var (batch, channels) = (activations.shape[0], activations.shape[1]);
-            var keep = ones(channels, channels).sub_(eye(channels)).reshape(1, channels, channels, 1, 1);
-            var ablated = (activations.unsqueeze(1) * keep).reshape(batch * channels, channels, activations.shape[2], activations.shape[3]);
-            var items = arange(batch).repeat_interleave(channels);
-            var scores = context.ScoreLayerOutputs(ablated, items, 32).reshape(batch, channels);
-            var original = context.Scores.unsqueeze(1);
-            var weights = (original - scores) / original;
-            var raw = SaliencyMaps.WeightedSum(weights, activations);
-            return context.Result(raw, SaliencyMaps.ScaleCam(raw, context.InputHeight, context.InputWidth));
+            stem = nn.Conv2d(3, 4, 3, padding: 1);
+            features = nn.ReLU();
+            fc = nn.Linear(4, 3);
+            RegisterComponents();
+            using var noGrad = no_grad();
+            using var generator = new Generator(11);
+            foreach (var parameter in parameters())
+            {
+                parameter.copy_(randn(parameter.shape, generator: generator) * 0.5);
+            }
+        }
+
+        public int StemRows { get; private set; }
+
+        public override Tensor forward(Tensor input)
+        {
+            StemRows += (int)input.shape[0];
+            return fc.call(features.call(stem.call(input)).mean([2, 3]));
         }
     }
 

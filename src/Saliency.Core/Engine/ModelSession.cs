@@ -51,7 +51,10 @@ internal static class ModelSession
     /// <param name="input">A batch; moved to the model's device and dtype.</param>
     /// <param name="evalMode">Whether to run in eval mode (flags restored afterwards).</param>
     /// <param name="layer">A layer whose output is replaced, with <paramref name="replacement"/>; <see langword="null"/> for a plain forward.</param>
-    /// <param name="replacement">The layer's output to use instead of its own, one row per input row.</param>
+    /// <param name="replacement">
+    /// The layer's output to use instead of its own: one row per input row, or many rows for a single input row (the
+    /// layers after it then run on every replacement row, while everything before it ran once).
+    /// </param>
     public static Tensor Predict(IExplainable model, Tensor input, bool evalMode, nn.Module<Tensor, Tensor>? layer = null, Tensor? replacement = null)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -62,15 +65,22 @@ internal static class ModelSession
             using var scope = NewDisposeScope();
             var (device, dtype) = DeviceAndType(module, input);
             var replaced = 0;
+            if (layer is not null)
+            {
+                ArgumentNullException.ThrowIfNull(replacement);
+            }
+
             using var hook = layer is null ? null : ExplainableSupport.RegisterForwardHook(layer, (_, _, output) =>
             {
-                if (!output.shape.SequenceEqual(replacement!.shape))
+                // One input row may fan out into many replacement rows (variants of one item's layer output).
+                var fansOut = output.shape[0] == 1 && output.shape.Skip(1).SequenceEqual(replacement!.shape.Skip(1));
+                if (!fansOut && !output.shape.SequenceEqual(replacement!.shape))
                 {
-                    throw new ArgumentException($"The replacement layer output has shape [{string.Join(",", replacement.shape)}], but the layer returned [{string.Join(",", output.shape)}].");
+                    throw new ArgumentException($"The replacement layer output has shape [{string.Join(",", replacement!.shape)}], but the layer returned [{string.Join(",", output.shape)}].");
                 }
 
                 replaced++;
-                return replacement.to(output.dtype, output.device);
+                return replacement!.to(output.dtype, output.device);
             });
             using var eval = Eval(module, evalMode);
             try
