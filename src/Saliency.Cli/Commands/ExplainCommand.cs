@@ -34,6 +34,11 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         [Description("Explain the N highest-scoring classes of each image.")]
         public int? TopK { get; set; }
 
+        [CommandOption("--score <SCORE>")]
+        [Description("What is explained for each target class: logit (default; the class's own evidence) or probability (its softmax probability: evidence for the class against the others).")]
+        [DefaultValue("logit")]
+        public string Score { get; set; } = "logit";
+
         [CommandOption("-l|--layer <LAYER>")]
         [Description("The layer to explain (see 'saliency layers'). Default: the model's default layer.")]
         public string? Layer { get; set; }
@@ -64,6 +69,11 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
                 return ValidationResult.Error($"--batch-size must be at least 1; got {BatchSize}.");
             }
 
+            if (Score.Trim().ToLowerInvariant() is not ("logit" or "probability"))
+            {
+                return ValidationResult.Error($"--score must be logit or probability; got '{Score}'.");
+            }
+
             return MaxPixels < 1 ? ValidationResult.Error("--max-pixels must be positive.") : base.Validate();
         }
     }
@@ -79,7 +89,7 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         _ = model.Explainable.GetLayer(layer);
         var targets = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.TargetsFrom, settings.TopK, model.Labels);
         var limits = ImageLimits.Default with { MaxPixels = settings.MaxPixels };
-        var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits));
+        var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits, settings.Score.Trim().Equals("probability", StringComparison.OrdinalIgnoreCase)));
 
         var (unique, clashes) = ImageInputs.SeparateClashes(paths);
         var outcomes = ProgressDisplay.Run(console, "explaining", paths.Count, report =>

@@ -132,10 +132,12 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
     /// fewer targets repeats its last one, whose result is not written twice). All share one forward pass per layer.
     /// </summary>
     private List<ExplainRequest> Requests(List<Subject> subjects, int slots) =>
-        [.. options.Methods.SelectMany(method => Enumerable.Range(0, slots).Select(slot => new ExplainRequest(method)
+        [.. options.Methods.SelectMany(method => Enumerable.Range(0, slots).Select(slot =>
         {
-            Layer = options.Layer,
-            Targets = [.. subjects.Select(s => s.Targets[Math.Min(slot, s.Targets.Count - 1)])],
+            long[] classes = [.. subjects.Select(s => s.Targets[Math.Min(slot, s.Targets.Count - 1)])];
+            return options.Probability
+                ? new ExplainRequest(method) { Layer = options.Layer, Target = new ClassProbabilityTarget(classes) }
+                : new ExplainRequest(method) { Layer = options.Layer, Targets = classes };
         }))];
 
     /// <summary>An image being explained: its row in the decoded batch, its index among the paths, its pixels and targets.</summary>

@@ -11,6 +11,7 @@ namespace Saliency.Cli.Explaining;
 /// <param name="Alpha">The heat map's weight over the image.</param>
 /// <param name="SaveMaps">Whether to write <c>&lt;stem&gt;.maps.safetensors</c> per image.</param>
 /// <param name="Limits">The largest image accepted.</param>
+/// <param name="Probability">Whether the explained score is the class's softmax probability instead of its logit.</param>
 internal sealed record ExplainOptions(
     IReadOnlyList<string> Methods,
     string Layer,
@@ -19,4 +20,5 @@ internal sealed record ExplainOptions(
     Colormap Colormap,
     float Alpha,
     bool SaveMaps,
-    ImageLimits Limits);
+    ImageLimits Limits,
+    bool Probability = false);
