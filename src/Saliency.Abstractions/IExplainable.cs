@@ -53,4 +53,12 @@ public interface IExplainable
     /// listed in <see cref="FunctionalReluOutputs"/>). Guided Backprop passes plain gradients through them and says so.
     /// </summary>
     IReadOnlyList<string> UnguidableRelus { get; }
+
+    /// <summary>
+    /// How a layer's output tokens lie on the image, for transformer layers that output <c>[B,N,C]</c>; <see langword="null"/>
+    /// (the default) for layers that output <c>[B,C,h,w]</c> maps.
+    /// </summary>
+    /// <param name="layer">The layer name or module path.</param>
+    /// <returns>The layout, or <see langword="null"/>.</returns>
+    TokenLayout? GetTokenLayout(string layer) => null;
 }

@@ -66,6 +66,7 @@ public sealed class ExplainableModule : IExplainable
     /// Paths of modules whose output is a functional ReLU; <see langword="null"/> detects TorchVision's ResNet blocks.
     /// </param>
     /// <param name="unguidableRelus">Functional ReLUs inside the model that no hook reaches, to be reported by Guided Backprop.</param>
+    /// <param name="tokenLayout">For vision transformers: how the listed layers' tokens <c>[B,N,C]</c> lie on the image (they are then explained as <c>[B,C,h,w]</c> grids).</param>
     /// <returns>The explainable view.</returns>
     /// <exception cref="UnknownLayerException">A path does not exist.</exception>
     /// <exception cref="ArgumentException">No layer is given, or a path names a module of the wrong kind.</exception>
@@ -74,7 +75,8 @@ public sealed class ExplainableModule : IExplainable
         IEnumerable<string> layers,
         string? classifierHead = null,
         IEnumerable<string>? functionalReluOutputs = null,
-        IEnumerable<string>? unguidableRelus = null)
+        IEnumerable<string>? unguidableRelus = null,
+        TokenLayout? tokenLayout = null)
     {
         ArgumentNullException.ThrowIfNull(module);
         ArgumentNullException.ThrowIfNull(layers);
@@ -114,7 +116,7 @@ public sealed class ExplainableModule : IExplainable
             _ = ExplainableSupport.ResolvePath(module, path, []);
         }
 
-        return new ExplainableModule(module, described, resolved, head, reluOutputs, unguidableRelus?.ToList() ?? []);
+        return new ExplainableModule(module, described, resolved, head, reluOutputs, unguidableRelus?.ToList() ?? []) { TokenLayout = tokenLayout };
     }
 
     /// <inheritdoc />
@@ -123,6 +125,12 @@ public sealed class ExplainableModule : IExplainable
         ArgumentNullException.ThrowIfNull(name);
         return _layers.TryGetValue(name, out var layer) ? layer : ExplainableSupport.ResolvePath(Module, name, Layers);
     }
+
+    /// <inheritdoc />
+    public TokenLayout? GetTokenLayout(string layer) => TokenLayout is not null && _layers.ContainsKey(layer) ? TokenLayout : null;
+
+    /// <summary>The token layout of the listed layers, if they are transformer layers.</summary>
+    public TokenLayout? TokenLayout { get; private init; }
 
     /// <inheritdoc />
     public IDisposable RegisterForwardHook(string layer, LayerHook hook) => ExplainableSupport.RegisterForwardHook(GetLayer(layer), hook);

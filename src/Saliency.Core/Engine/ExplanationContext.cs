@@ -119,7 +119,7 @@ internal sealed class ExplanationContext(
             }
 
             scores.Add(Chunked(layerOutputs.narrow(0, start, end - start), items.narrow(0, start, end - start), chunkSize, (rows, rowOwners) =>
-                FanOut(layerModule, rows, rowOwners) ?? Target.Score(ModelSession.Predict(Model, Input.index_select(0, rowOwners), passes.EvalMode, layerModule, rows), rowOwners)));
+                FanOut(layerModule, rows, rowOwners) ?? Target.Score(ModelSession.Predict(Model, Input.index_select(0, rowOwners), passes.EvalMode, layerModule, rows, Model.GetTokenLayout(Layer)), rowOwners)));
             start = end;
         }
 
@@ -179,7 +179,7 @@ internal sealed class ExplanationContext(
 
         try
         {
-            var output = ModelSession.Predict(Model, Input.index_select(0, owners.narrow(0, 0, 1)), passes.EvalMode, layer, rows);
+            var output = ModelSession.Predict(Model, Input.index_select(0, owners.narrow(0, 0, 1)), passes.EvalMode, layer, rows, Model.GetTokenLayout(Layer));
             return output.shape[0] == rows.shape[0] ? Target.Score(output, owners) : null;
         }
         catch (Exception e) when (e is ExternalException or ArgumentException or SaliencyException)

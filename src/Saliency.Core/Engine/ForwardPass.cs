@@ -42,7 +42,7 @@ internal sealed class ForwardPass : IDisposable
         _inputLeaf = inputLeaf is null ? null : Own(inputLeaf);
         _gates = gates;
         Logits = Own(graphOutput.detach());
-        Activations = layerOutput is null ? null : Own(layerOutput.detach());
+        Activations = layerOutput is null ? null : Own(Grid(layerOutput.detach()));
     }
 
     public PassSpec Spec { get; }
@@ -140,7 +140,8 @@ internal sealed class ForwardPass : IDisposable
             throw new InvalidOperationException("This forward pass was not set up for layer gradients.");
         }
 
-        return Gradient(target, _layerOutput, GradientMode.Plain, $"layer '{Layer}'");
+        var gradient = Gradient(target, _layerOutput, GradientMode.Plain, $"layer '{Layer}'");
+        return Spec.Layout is null ? gradient : Own(Grid(gradient));
     }
 
     /// <summary><c>∂(Σ_b score_b)/∂x</c>. Owned by the pass.</summary>
@@ -161,6 +162,9 @@ internal sealed class ForwardPass : IDisposable
         using var noGrad = no_grad();
         return Own(target.Score(Logits, arange(Logits.shape[0], device: Logits.device)).DetachFromDisposeScope());
     }
+
+    /// <summary>A transformer layer's tokens as the grid <c>[B,C,h,w]</c> every CAM method works on; other layers' outputs as they are.</summary>
+    private Tensor Grid(Tensor tokens) => Spec.Layout is { } layout ? layout.ToGrid(tokens).DetachFromDisposeScope() : tokens;
 
     /// <summary>Takes ownership of a tensor so that it is disposed with the pass.</summary>
     public Tensor Own(Tensor tensor)

@@ -55,7 +55,8 @@ internal static class ModelSession
     /// The layer's output to use instead of its own: one row per input row, or many rows for a single input row (the
     /// layers after it then run on every replacement row, while everything before it ran once).
     /// </param>
-    public static Tensor Predict(IExplainable model, Tensor input, bool evalMode, nn.Module<Tensor, Tensor>? layer = null, Tensor? replacement = null)
+    /// <param name="layout">When the layer outputs tokens, how they lie on the image: <paramref name="replacement"/> is then given as grids <c>[R,C,h,w]</c>.</param>
+    public static Tensor Predict(IExplainable model, Tensor input, bool evalMode, nn.Module<Tensor, Tensor>? layer = null, Tensor? replacement = null, TokenLayout? layout = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
@@ -72,15 +73,16 @@ internal static class ModelSession
 
             using var hook = layer is null ? null : ExplainableSupport.RegisterForwardHook(layer, (_, _, output) =>
             {
+                var rows = layout is null ? replacement! : layout.ToTokens(replacement!, output);
                 // One input row may fan out into many replacement rows (variants of one item's layer output).
-                var fansOut = output.shape[0] == 1 && output.shape.Skip(1).SequenceEqual(replacement!.shape.Skip(1));
-                if (!fansOut && !output.shape.SequenceEqual(replacement!.shape))
+                var fansOut = output.shape[0] == 1 && output.shape.Skip(1).SequenceEqual(rows.shape.Skip(1));
+                if (!fansOut && !output.shape.SequenceEqual(rows.shape))
                 {
-                    throw new ArgumentException($"The replacement layer output has shape [{string.Join(",", replacement!.shape)}], but the layer returned [{string.Join(",", output.shape)}].");
+                    throw new ArgumentException($"The replacement layer output has shape [{string.Join(",", rows.shape)}], but the layer returned [{string.Join(",", output.shape)}].");
                 }
 
                 replaced++;
-                return replacement!.to(output.dtype, output.device);
+                return rows.to(output.dtype, output.device);
             });
             using var eval = Eval(module, evalMode);
             try

@@ -5,6 +5,9 @@ namespace Saliency;
 /// <summary>What one forward pass is set up for: the model, the captured layer, what the backward passes need.</summary>
 internal sealed record PassSpec(IExplainable Model, string? Layer, nn.Module<Tensor, Tensor>? LayerModule, MethodRequirements Needs, bool EvalMode, IReadOnlyList<string> Warnings)
 {
+    /// <summary>How the captured layer's tokens lie on the image (transformer layers), or <see langword="null"/>.</summary>
+    public TokenLayout? Layout { get; init; }
+
     public bool LayerGradients => (Needs & MethodRequirements.LayerGradients) == MethodRequirements.LayerGradients;
 
     public bool InputGradients => (Needs & MethodRequirements.InputGradients) != 0;
@@ -26,6 +29,9 @@ internal sealed record PassSpec(IExplainable Model, string? Layer, nn.Module<Ten
         IReadOnlyList<string> warnings = guided
             ? [.. model.UnguidableRelus.Select(r => $"Guided Backprop cannot guide a functional ReLU ({r}); gradients pass through it unguided.")]
             : [];
-        return new PassSpec(model, layer, captureLayer ? model.GetLayer(layer!) : null, needs, evalMode, warnings);
+        return new PassSpec(model, layer, captureLayer ? model.GetLayer(layer!) : null, needs, evalMode, warnings)
+        {
+            Layout = captureLayer ? model.GetTokenLayout(layer!) : null,
+        };
     }
 }
