@@ -17,6 +17,9 @@ internal enum BenchMode
 
     /// <summary>BenchmarkDotNet's run of the floors and the methods.</summary>
     BenchmarkDotNet,
+
+    /// <summary>Score-CAM and Ablation-CAM beside pytorch-grad-cam's strategies, in the same rounds.</summary>
+    Perturbation,
 }
 
 /// <summary>A bad command line: the message names the option at fault.</summary>
@@ -29,7 +32,7 @@ internal sealed class BenchUsageException(string message) : Exception(message);
 /// </summary>
 internal sealed record BenchArguments
 {
-    private static readonly BenchMode[] Timed = [BenchMode.Quick, BenchMode.KernelCost];
+    private static readonly BenchMode[] Timed = [BenchMode.Quick, BenchMode.KernelCost, BenchMode.Perturbation];
     private static readonly BenchMode[] Measured = [BenchMode.Quick, BenchMode.KernelCost, BenchMode.Memory];
     private static readonly BenchMode[] Every = Enum.GetValues<BenchMode>();
 
@@ -39,6 +42,8 @@ internal sealed record BenchArguments
             (a, v) => a.In(BenchMode.Memory, "--memory") with { MemoryRuns = Integer("--memory", v, minimum: 10, "needs at least 10 runs") }),
         new("--kernel-cost", null, [], "Instead of the floors: time every method with oneDNN on and off in the same rounds (CPU), i.e. what the kernel guard's route costs.",
             (a, _) => a.In(BenchMode.KernelCost, "--kernel-cost")),
+        new("--perturbation", null, [], "Instead of the floors: score-cam and ablation-cam on resnet18 beside pytorch-grad-cam's strategies written in plain TorchSharp (at most 3 rounds; a few minutes).",
+            (a, _) => a.In(BenchMode.Perturbation, "--perturbation")),
         new("--bdn", null, [], "BenchmarkDotNet instead of the quick table; every argument not listed here goes to BenchmarkDotNet (e.g. --filter '*').",
             (a, _) => a.In(BenchMode.BenchmarkDotNet, "--bdn")),
         new("-d|--device", "DEVICE", Every, "cpu (default), cuda, cuda:N or auto.",
@@ -53,7 +58,7 @@ internal sealed record BenchArguments
             (a, v) => a with { Budget = Seconds(v) }),
         new("--breakdown", null, [BenchMode.Quick], "Also time the engine's passes alone, to see where a method's time over its floor goes.",
             (a, _) => a with { Breakdown = true }),
-        new("--kernel-check", "MODE", [BenchMode.Quick, BenchMode.Memory], "auto (default: measure what users get, oneDNN turned off if its kernels fail the self-check), strict, or off (measure the unguarded kernels, which may be wrong).",
+        new("--kernel-check", "MODE", [BenchMode.Quick, BenchMode.Memory, BenchMode.Perturbation], "auto (default: measure what users get, oneDNN turned off if its kernels fail the self-check), strict, or off (measure the unguarded kernels, which may be wrong).",
             (a, v) => a with { KernelCheck = ParseKernelCheck(v) }),
         new("--default-allocator", null, Every, "Measure with glibc's default allocator settings instead of tuning them for tensors (docs/benchmarks.md#the-allocator).",
             (a, _) => a with { DefaultAllocator = true }),
@@ -121,7 +126,7 @@ internal sealed record BenchArguments
         get
         {
             var text = new StringBuilder()
-                .AppendLine("usage: saliency-bench [--memory N | --kernel-cost | --bdn] [options]")
+                .AppendLine("usage: saliency-bench [--memory N | --kernel-cost | --perturbation | --bdn] [options]")
                 .AppendLine()
                 .AppendLine("Times each saliency method on resnet18 (layer4, 224×224) against the plain-TorchSharp floor of the passes it")
                 .AppendLine("needs, in interleaved rounds (about a minute); or checks memory over many runs, or what the kernel guard costs.")
@@ -201,6 +206,7 @@ internal sealed record BenchArguments
         Mode == BenchMode.Memory && Warm is { } warm && warm >= MemoryRuns ? throw new BenchUsageException("--warm must lie in [0, --memory).")
         : Mode == BenchMode.Memory && Batches is { Count: > 1 } ? throw new BenchUsageException($"--memory runs one batch size; got {string.Join(',', Batches)}.")
         : Mode == BenchMode.KernelCost && Device.Trim().ToLowerInvariant() != "cpu" ? throw new BenchUsageException("--kernel-cost measures the CPU's oneDNN; use --device cpu.")
+        : Mode == BenchMode.Perturbation && Device.Trim().ToLowerInvariant() != "cpu" ? throw new BenchUsageException("--perturbation runs on the CPU; use --device cpu.")
         : this;
 
     /// <summary>This with <paramref name="mode"/>, unless another mode was named already.</summary>
@@ -219,6 +225,7 @@ internal sealed record BenchArguments
     {
         BenchMode.Quick => "quick",
         BenchMode.KernelCost => "--kernel-cost",
+        BenchMode.Perturbation => "--perturbation",
         BenchMode.Memory => "--memory",
         _ => "--bdn",
     };
@@ -227,6 +234,7 @@ internal sealed record BenchArguments
     {
         BenchMode.Quick => "the quick table",
         BenchMode.KernelCost => "--kernel-cost",
+        BenchMode.Perturbation => "--perturbation",
         BenchMode.Memory => "--memory",
         _ => "--bdn",
     };

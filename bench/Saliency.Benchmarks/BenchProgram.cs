@@ -54,6 +54,7 @@ internal static class BenchProgram
             return arguments.Mode switch
             {
                 BenchMode.KernelCost => KernelCostMode(arguments, output, error),
+                BenchMode.Perturbation => PerturbationMode(arguments, output, error),
                 BenchMode.Memory => MemoryMode(arguments, output, error),
                 BenchMode.BenchmarkDotNet => BenchmarkDotNetMode(arguments),
                 _ => QuickMode(arguments, output, error),
@@ -82,6 +83,20 @@ internal static class BenchProgram
             Progress = error.WriteLine,
         });
         Write(output, arguments.Markdown, report.ToText(), report.ToMarkdown());
+        return Success;
+    }
+
+    private static int PerturbationMode(BenchArguments arguments, TextWriter output, TextWriter error)
+    {
+        var report = PerturbationBench.Run(new PerturbationBenchOptions
+        {
+            Iterations = Math.Min(arguments.Iterations, 3),
+            Threads = arguments.Threads,
+            TuneAllocator = !arguments.DefaultAllocator,
+            KernelCheck = arguments.KernelCheck,
+            Progress = error.WriteLine,
+        });
+        output.Write(report.ToText());
         return Success;
     }
 
