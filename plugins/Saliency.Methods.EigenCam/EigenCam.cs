@@ -26,7 +26,7 @@ public sealed class EigenCam : CamMethod
     };
 
     /// <inheritdoc />
-    protected override bool RawIsSigned => true;
+    protected override bool ProjectsOnFirstComponent => true;
 
     /// <inheritdoc />
     protected override Tensor GetWeightedActivations(IExplanationContext context)
@@ -34,7 +34,4 @@ public sealed class EigenCam : CamMethod
         ArgumentNullException.ThrowIfNull(context);
         return context.Activations;
     }
-
-    /// <inheritdoc />
-    protected override Tensor GetCamImage(IExplanationContext context) => EigenProjection(GetWeightedActivations(context));
 }

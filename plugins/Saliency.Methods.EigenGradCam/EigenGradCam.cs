@@ -25,7 +25,7 @@ public sealed class EigenGradCam : CamMethod
     };
 
     /// <inheritdoc />
-    protected override bool RawIsSigned => true;
+    protected override bool ProjectsOnFirstComponent => true;
 
     /// <inheritdoc />
     protected override Tensor GetWeightedActivations(IExplanationContext context)
@@ -33,7 +33,4 @@ public sealed class EigenGradCam : CamMethod
         ArgumentNullException.ThrowIfNull(context);
         return context.LayerGradients * context.Activations;
     }
-
-    /// <inheritdoc />
-    protected override Tensor GetCamImage(IExplanationContext context) => EigenProjection(GetWeightedActivations(context));
 }

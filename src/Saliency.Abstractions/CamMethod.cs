@@ -14,7 +14,8 @@ namespace Saliency;
 /// Options every CAM method reads (<see cref="SmoothingOptions"/>): <c>eigen-smooth=true</c> replaces the channel sum
 /// by the projection of the weighted activations on their first principal component (<see cref="EigenProjection"/>),
 /// as pytorch-grad-cam's <c>eigen_smooth</c>; <c>aug-smooth=true</c> (pytorch-grad-cam's test-time augmentation) is
-/// not supported yet and fails with a <see cref="SaliencyException"/> naming the option.
+/// not supported yet and fails with a <see cref="SaliencyException"/> naming the option. The eigen methods set
+/// <see cref="ProjectsOnFirstComponent"/>: always projected, with a signed raw map.
 /// </remarks>
 public abstract class CamMethod : ISaliencyMethod
 {
@@ -38,10 +39,11 @@ public abstract class CamMethod : ISaliencyMethod
     public abstract MethodDescriptor Descriptor { get; }
 
     /// <summary>
-    /// Whether <see cref="SaliencyResult.Raw"/> keeps the sign of the map (the eigen methods' projection) instead of
-    /// being clamped at zero; the map is clamped in either case.
+    /// True for EigenCAM and its kin: the map is always the projection of <see cref="GetWeightedActivations"/> on
+    /// their first principal component (<see cref="EigenProjection"/>, as with <c>eigen-smooth</c>), and
+    /// <see cref="SaliencyResult.Raw"/> keeps its sign instead of being clamped at zero (the map is clamped).
     /// </summary>
-    protected virtual bool RawIsSigned => false;
+    protected virtual bool ProjectsOnFirstComponent => false;
 
     /// <inheritdoc />
     public virtual SaliencyResult Explain(IExplanationContext context)
@@ -55,8 +57,8 @@ public abstract class CamMethod : ISaliencyMethod
 
         var eigenSmooth = context.GetOption(EigenSmoothOption, false);
         using var scope = NewDisposeScope();
-        var cam = eigenSmooth ? EigenProjection(GetWeightedActivations(context)) : GetCamImage(context);
-        var raw = RawIsSigned ? cam : cam.relu();
+        var cam = eigenSmooth || ProjectsOnFirstComponent ? EigenProjection(GetWeightedActivations(context)) : GetCamImage(context);
+        var raw = ProjectsOnFirstComponent ? cam : cam.relu();
         var map = SaliencyMaps.ScaleCam(raw, context.InputHeight, context.InputWidth);
         return context.Result(raw, map);
     }
