@@ -13,7 +13,10 @@ public sealed class GradCam : CamMethod
         "grad-cam",
         "Grad-CAM",
         "Grad-CAM (Selvaraju et al. 2017): the layer's channels weighted by their spatially averaged gradients, then ReLU.",
-        MethodRequirements.LayerGradients);
+        MethodRequirements.LayerGradients)
+    {
+        Options = SmoothingOptions,
+    };
 
     /// <inheritdoc />
     protected override Tensor GetCamWeights(IExplanationContext context)

@@ -13,9 +13,12 @@ public sealed class LayerCam : CamMethod
         "layer-cam",
         "LayerCAM",
         "LayerCAM (Jiang et al. 2021): activations weighted element-wise by their positive gradients.",
-        MethodRequirements.LayerGradients);
+        MethodRequirements.LayerGradients)
+    {
+        Options = SmoothingOptions,
+    };
 
     /// <inheritdoc />
-    protected override Tensor GetCamImage(IExplanationContext context) =>
-        (context.LayerGradients.relu() * context.Activations).sum(1);
+    protected override Tensor GetWeightedActivations(IExplanationContext context) =>
+        context.LayerGradients.relu() * context.Activations;
 }

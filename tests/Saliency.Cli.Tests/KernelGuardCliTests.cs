@@ -77,7 +77,8 @@ public sealed class KernelGuardCliTests : IDisposable
             lines.Should().Contain(l => l.TrimStart().StartsWith("N=2 Cin=3 Cout=8 32×32:", StringComparison.Ordinal), "the worst error per shape");
         }
 
-        run.Out.Should().Contain("5 methods (cam, grad-cam, guided-backprop, guided-grad-cam, layer-cam)");
+        BuiltInMethods.Ids.Should().Contain(["cam", "grad-cam", "guided-backprop", "guided-grad-cam", "layer-cam", "score-cam", "ablation-cam", "grad-cam++", "eigen-cam"]);
+        run.Out.Should().Contain($"{BuiltInMethods.Ids.Count} methods ({BuiltInMethods.List})");
         lines[^1].Should().StartWith("Saliency can explain correctly on this machine");
     }
 

@@ -36,7 +36,10 @@ internal static partial class PluginActivator
         }
     }
 
-    /// <summary>Checks what the host relies on in a descriptor: contract version, kebab-case id, name and description.</summary>
+    /// <summary>
+    /// Checks what the host relies on in a descriptor: contract version, kebab-case id (a trailing <c>+</c> or
+    /// <c>++</c> allowed, as in <c>grad-cam++</c>), name and description.
+    /// </summary>
     public static void Validate(Type type, MethodDescriptor? descriptor)
     {
         if (descriptor is null)
@@ -52,7 +55,7 @@ internal static partial class PluginActivator
 
         if (string.IsNullOrEmpty(descriptor.Id) || !KebabCase().IsMatch(descriptor.Id))
         {
-            throw new SaliencyException($"{type.FullName} has method id '{descriptor.Id}'; ids are kebab-case, like 'grad-cam'");
+            throw new SaliencyException($"{type.FullName} has method id '{descriptor.Id}'; ids are kebab-case, like 'grad-cam' (or 'grad-cam++')");
         }
 
         if (string.IsNullOrWhiteSpace(descriptor.DisplayName) || string.IsNullOrWhiteSpace(descriptor.Description))
@@ -111,7 +114,7 @@ internal static partial class PluginActivator
         return methods;
     }
 
-    [GeneratedRegex("^[a-z0-9]+(-[a-z0-9]+)*$")]
+    [GeneratedRegex(@"^[a-z0-9]+(-[a-z0-9]+)*\+{0,2}$")]
     private static partial Regex KebabCase();
 }
 
