@@ -184,7 +184,7 @@ public sealed class BadInputTests : IDisposable
         var run = Cli.Run("explain", _temp.WriteSamples("good", 1)[0], "--method", "gradcam");
 
         run.ExitCode.Should().Be(2);
-        OneErrorLine(run).Should().Be("error: No method 'gradcam' is loaded. Did you mean 'grad-cam'? Loaded methods: cam, grad-cam, guided-backprop, guided-grad-cam, layer-cam.");
+        OneErrorLine(run).Should().Be("error: No method 'gradcam' is loaded. Did you mean 'grad-cam'? Loaded methods: cam, deconvolution, grad-cam, guided-backprop, guided-grad-cam, input-x-gradient, integrated-gradients, layer-cam, saliency.");
     }
 
     [Fact]

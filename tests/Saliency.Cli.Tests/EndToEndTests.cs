@@ -191,7 +191,7 @@ public sealed class EndToEndTests : IDisposable
         ok.ExitCode.Should().Be(0, ok.ToString());
         ok.Out.Should().Contain("Explained 1 of 1").And.NotContain("\u001b[", "redirected output has no ANSI escapes");
         bad.ExitCode.Should().Be(2, bad.ToString());
-        bad.ErrorLines.Should().ContainSingle().Which.Should().Be("error: No method 'grad_cam' is loaded. Did you mean 'grad-cam'? Loaded methods: cam, grad-cam, guided-backprop, guided-grad-cam, layer-cam.");
+        bad.ErrorLines.Should().ContainSingle().Which.Should().Be("error: No method 'grad_cam' is loaded. Did you mean 'grad-cam'? Loaded methods: cam, deconvolution, grad-cam, guided-backprop, guided-grad-cam, input-x-gradient, integrated-gradients, layer-cam, saliency.");
     }
 
     internal static string UserModelPath(string type = "UserModels.TinyNet") =>

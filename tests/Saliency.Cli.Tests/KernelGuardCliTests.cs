@@ -77,7 +77,7 @@ public sealed class KernelGuardCliTests : IDisposable
             lines.Should().Contain(l => l.TrimStart().StartsWith("N=2 Cin=3 Cout=8 32×32:", StringComparison.Ordinal), "the worst error per shape");
         }
 
-        run.Out.Should().Contain("5 methods (cam, grad-cam, guided-backprop, guided-grad-cam, layer-cam)");
+        run.Out.Should().Contain("9 methods (cam, deconvolution, grad-cam, guided-backprop, guided-grad-cam, input-x-gradient, integrated-gradients, layer-cam, saliency)");
         lines[^1].Should().StartWith("Saliency can explain correctly on this machine");
     }
 
