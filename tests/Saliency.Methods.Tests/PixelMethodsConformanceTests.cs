@@ -94,7 +94,7 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
     {
         // Positively homogeneous (ReLU, max pooling, no biases): ∇f(αx) = ∇f(x) for α > 0, so x·∇f(x) = f(x) (Euler)
         // and every point of the path has the same gradient: Integrated Gradients is Input × Gradient for any rule.
-        using var net = new HomogeneousNet();
+        using var net = GapHeadNet.Homogeneous();
         manual_seed(12);
         using var x = randn(2, 3, 8, 8);
         long[] targets = [2, 4];
@@ -113,7 +113,7 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
     [Fact]
     public void Integrated_gradients_are_complete_on_a_smooth_model()
     {
-        using var net = new SmoothNet();
+        using var net = GapHeadNet.Smooth();
         manual_seed(13);
         using var x = 3 * randn(3, 3, 10, 10);
         long[] targets = [1, 0, 3];
@@ -229,7 +229,7 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
     {
         // With every ReLU input > 0 the forward mask is all ones, so max(g,0)·(x>0) = max(g,0): Guided Backprop's rule is
         // Deconvolution's. The head's mixed signs make max(g,0) differ from g, so neither equals the plain gradient.
-        using var net = new PositiveNet();
+        using var net = GapHeadNet.Positive();
         manual_seed(15);
         using var x = rand(2, 3, 9, 9);
         long[] targets = [1, 3];
@@ -248,7 +248,7 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
     public void Deconvolution_ignores_the_forward_mask_of_in_place_relus_too_and_leaves_the_input_alone()
     {
         using var reference = ReferenceCase.Load("gapnet");
-        using var inPlace = new InPlaceGapNet();
+        using var inPlace = GapHeadNet.InPlaceGapNet();
         using (var source = GapNet.Load(reference.ModelPath))
         {
             inPlace.load_state_dict(source.state_dict());
@@ -366,45 +366,64 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
         public override Tensor forward(Tensor input) => fc.call(input.flatten(1));
     }
 
-    /// <summary>Conv → ReLU → MaxPool → Conv → ReLU → GAP → Linear, no biases anywhere.</summary>
-    private sealed partial class HomogeneousNet : Module<Tensor, Tensor>
+    /// <summary><c>features</c> → global average pooling → <c>fc</c>, built from the parts each test needs.</summary>
+    private sealed partial class GapHeadNet : Module<Tensor, Tensor>
     {
         [ExplainLayer]
         private readonly Sequential features;
 
         private readonly Linear fc;
 
-        public HomogeneousNet() : base(nameof(HomogeneousNet))
+        private GapHeadNet(Sequential features, Linear fc) : base(nameof(GapHeadNet))
+        {
+            this.features = features;
+            this.fc = fc;
+            RegisterComponents();
+        }
+
+        /// <summary>Conv → ReLU → MaxPool → Conv → ReLU → GAP → Linear, no biases anywhere: positively homogeneous.</summary>
+        public static GapHeadNet Homogeneous()
         {
             manual_seed(2);
-            features = Sequential(Conv2d(3, 6, 3, padding: 1, bias: false), ReLU(), MaxPool2d(2), Conv2d(6, 8, 3, padding: 1, bias: false), ReLU());
-            fc = Linear(8, 5, hasBias: false);
-            RegisterComponents();
+            return new(Sequential(Conv2d(3, 6, 3, padding: 1, bias: false), ReLU(), MaxPool2d(2), Conv2d(6, 8, 3, padding: 1, bias: false), ReLU()), Linear(8, 5, hasBias: false));
         }
 
-        public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
-    }
-
-    /// <summary>Conv → Tanh → Conv → Sigmoid → GAP → Linear, with biases: smooth everywhere.</summary>
-    private sealed partial class SmoothNet : Module<Tensor, Tensor>
-    {
-        [ExplainLayer]
-        private readonly Sequential features;
-
-        private readonly Linear fc;
-
-        public SmoothNet() : base(nameof(SmoothNet))
+        /// <summary>Conv → Tanh → Conv → Sigmoid → GAP → Linear, with biases: smooth everywhere.</summary>
+        public static GapHeadNet Smooth()
         {
             manual_seed(3);
-            features = Sequential(Conv2d(3, 6, 3, padding: 1), Tanh(), Conv2d(6, 8, 3, padding: 1), Sigmoid());
-            fc = Linear(8, 4);
-            RegisterComponents();
+            return new(Sequential(Conv2d(3, 6, 3, padding: 1), Tanh(), Conv2d(6, 8, 3, padding: 1), Sigmoid()), Linear(8, 4));
         }
+
+        /// <summary>Positive convolutions (weights and biases), so every ReLU input is positive for a positive input; a mixed-sign head.</summary>
+        public static GapHeadNet Positive()
+        {
+            manual_seed(4);
+            var features = Sequential(Conv2d(3, 4, 3, padding: 1), ReLU(), Conv2d(4, 6, 3, padding: 1), ReLU());
+            using (no_grad())
+            {
+                foreach (var (_, parameter) in features.named_parameters())
+                {
+                    parameter.abs_().add_(0.05);
+                }
+            }
+
+            return new(features, Linear(6, 5));
+        }
+
+        /// <summary>gapnet's architecture with in-place ReLU modules (as TorchVision's models have), untrained.</summary>
+        public static GapHeadNet InPlaceGapNet() => new(
+            Sequential(
+                Conv2d(3, 8, 3, padding: 1), ReLU(inplace: true),
+                Conv2d(8, 16, 3, padding: 1), ReLU(inplace: true),
+                MaxPool2d(2),
+                Conv2d(16, 32, 3, padding: 1), ReLU(inplace: true)),
+            Linear(32, 10));
 
         public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
     }
 
-    /// <summary><c>[(v·x)^k, v·x]</c> for a fixed positive <c>v</c>: a polynomial along any ray from 0.</summary>
+    /// <summary><c>[(v·x)^k, v·x]</c> with <c>v</c> all ones: a polynomial along any ray from 0.</summary>
     private sealed partial class PowerNet : Module<Tensor, Tensor>
     {
         [ExplainLayer]
@@ -429,54 +448,5 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
             var s = projection.call(input.flatten(1));
             return cat([s.pow(_power), s], 1);
         }
-    }
-
-    /// <summary>Positive convolutions (weights and biases) on positive inputs, so every ReLU input is positive; a mixed-sign head.</summary>
-    private sealed partial class PositiveNet : Module<Tensor, Tensor>
-    {
-        [ExplainLayer]
-        private readonly Sequential features;
-
-        private readonly Linear fc;
-
-        public PositiveNet() : base(nameof(PositiveNet))
-        {
-            manual_seed(4);
-            features = Sequential(Conv2d(3, 4, 3, padding: 1), ReLU(), Conv2d(4, 6, 3, padding: 1), ReLU());
-            fc = Linear(6, 5);
-            using (no_grad())
-            {
-                foreach (var (_, parameter) in features.named_parameters())
-                {
-                    parameter.abs_().add_(0.05);
-                }
-            }
-
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
-    }
-
-    /// <summary>gapnet with in-place ReLU modules (as TorchVision's models have).</summary>
-    private sealed partial class InPlaceGapNet : Module<Tensor, Tensor>
-    {
-        [ExplainLayer]
-        private readonly Sequential features;
-
-        private readonly Linear fc;
-
-        public InPlaceGapNet() : base(nameof(InPlaceGapNet))
-        {
-            features = Sequential(
-                Conv2d(3, 8, 3, padding: 1), ReLU(inplace: true),
-                Conv2d(8, 16, 3, padding: 1), ReLU(inplace: true),
-                MaxPool2d(2),
-                Conv2d(16, 32, 3, padding: 1), ReLU(inplace: true));
-            fc = Linear(32, 10);
-            RegisterComponents();
-        }
-
-        public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
     }
 }
