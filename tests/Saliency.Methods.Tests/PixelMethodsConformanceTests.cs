@@ -242,6 +242,8 @@ public sealed partial class PixelMethodsConformanceTests : IClassFixture<HostFix
         TensorAssert.Close(deconvolution.Raw, guided.Raw, 1e-6 * peak.item<float>());
         using var gap = (deconvolution.Raw - plain).abs().max();
         gap.item<float>().Should().BeGreaterThan(0.05f * peak.item<float>(), "max(g, 0) changes the gradient on this model");
+        using var lowLevel = SaliencyEngine.InputGradients(net, x, targets, GradientMode.Deconvolution);
+        TensorAssert.Close(lowLevel, deconvolution.Raw, 0, "the engine's own entry point gives the same deconvolution");
     }
 
     [Fact]
