@@ -10,4 +10,10 @@ public enum GradientMode
     /// Guided Backprop (Springenberg et al. 2015): through every ReLU, the gradient becomes <c>(x &gt; 0)·(g &gt; 0)·g</c>.
     /// </summary>
     Guided,
+
+    /// <summary>
+    /// Deconvolution (Zeiler &amp; Fergus 2014, as Captum computes it): through every ReLU module, the gradient becomes
+    /// <c>max(g, 0)</c>, whatever the sign of the ReLU's input in the forward pass.
+    /// </summary>
+    Deconvolution,
 }

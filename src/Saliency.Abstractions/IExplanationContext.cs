@@ -68,9 +68,26 @@ public interface IExplanationContext
     Tensor LayerGradients { get; }
 
     /// <summary><c>∂y_c/∂x</c>, <c>[B,C,H,W]</c>: the gradient of each item's target logit with respect to the input.</summary>
-    /// <param name="mode">Plain gradients, or guided through every ReLU.</param>
+    /// <param name="mode">
+    /// Plain gradients, guided through every ReLU (declare <see cref="MethodRequirements.GuidedRelu"/>), or
+    /// deconvolved through every ReLU module (declare <see cref="MethodRequirements.DeconvolutionRelu"/>). ReLUs a mode
+    /// cannot treat exactly are reported as warnings of the result.
+    /// </param>
     /// <returns>The gradient, computed once per mode and cached.</returns>
     Tensor InputGradients(GradientMode mode);
+
+    /// <summary>
+    /// The plain gradients of the target's scores with respect to many inputs (path methods such as Integrated
+    /// Gradients: scaled or noisy variants of the items): row <c>n</c> of the result is <c>∂score(items[n])/∂inputs[n]</c>.
+    /// The inputs run through the model in chunks, one forward and one backward each, holding the model's lock for each
+    /// chunk; parameters' gradients are never touched.
+    /// </summary>
+    /// <param name="inputs">The inputs <c>[N,C,H,W]</c> on <see cref="Device"/>, shaped like <see cref="Input"/>'s rows.</param>
+    /// <param name="items">For each input, the batch item whose target scores it, <c>[N]</c> int64.</param>
+    /// <param name="chunkSize">Inputs per forward and backward pass (the method chooses: memory against speed).</param>
+    /// <returns>The gradients <c>[N,C,H,W]</c>.</returns>
+    /// <exception cref="OperationCanceledException"><see cref="CancellationToken"/> was cancelled between chunks.</exception>
+    Tensor InputGradientsAt(Tensor inputs, Tensor items, int chunkSize);
 
     /// <summary>The model's classifier head (a <c>Linear</c> after global average pooling).</summary>
     /// <exception cref="SaliencyException">The model has no classifier head.</exception>

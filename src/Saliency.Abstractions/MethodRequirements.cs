@@ -21,4 +21,11 @@ public enum MethodRequirements
 
     /// <summary>A <c>Linear</c> classifier head fed by global average pooling of the layer (CAM).</summary>
     ClassifierHead = 16 | LayerActivations,
+
+    /// <summary>
+    /// Input gradients with every ReLU module deconvolved (<see cref="GradientMode.Deconvolution"/>); implies
+    /// <see cref="InputGradients"/>. A pass set up for it gates each ReLU module's input, not its output (a little more
+    /// work per ReLU), so Guided Backprop alone does not ask for it.
+    /// </summary>
+    DeconvolutionRelu = 32 | InputGradients,
 }

@@ -76,17 +76,30 @@ internal sealed class ExplanationContext(
 
     public Tensor InputGradients(GradientMode mode)
     {
-        var needs = mode == GradientMode.Guided ? MethodRequirements.GuidedRelu : MethodRequirements.InputGradients;
-        var pass = passes.For(null, needs);
-        if (mode == GradientMode.Guided)
+        var pass = passes.For(null, PassSpec.NeedsFor(mode));
+        foreach (var warning in pass.WarningsFor(mode))
         {
-            foreach (var warning in pass.Warnings)
-            {
-                Warn(warning);
-            }
+            Warn(warning);
         }
 
         return passes.Cached($"input:{mode}:{Target.Key}", () => pass.InputGradients(Target, mode));
+    }
+
+    public Tensor InputGradientsAt(Tensor inputs, Tensor items, int chunkSize)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        if (inputs.dim() != Input.dim() || !inputs.shape.Skip(1).SequenceEqual(Input.shape.Skip(1)))
+        {
+            throw new ArgumentException($"Give inputs shaped like the batch's rows, [N,{string.Join(",", Input.shape.Skip(1))}]; got [{string.Join(",", inputs.shape)}].", nameof(inputs));
+        }
+
+        // One plain forward and backward per chunk, each a pass of its own under the model's lock (ForwardPass.Run):
+        // the graph is recorded from a private leaf copy of the chunk, and the same checks guard autograd.grad.
+        return Chunked(inputs, items, chunkSize, (rows, owners) =>
+        {
+            using var pass = ForwardPass.Run(Model, rows, null, MethodRequirements.InputGradients, passes.EvalMode);
+            return pass.InputGradients(Target, GradientMode.Plain, owners).clone();
+        });
     }
 
     public Tensor Forward(Tensor input) => ModelSession.Predict(Model, input, passes.EvalMode);
@@ -189,8 +202,8 @@ internal sealed class ExplanationContext(
     }
 
     /// <summary>
-    /// Scores rows chunk by chunk under <c>no_grad</c>, checking for cancellation between chunks; each chunk's
-    /// intermediate tensors are freed before the next.
+    /// Runs rows chunk by chunk under <c>no_grad</c> (a pass that records gradients turns them on for itself),
+    /// checking for cancellation between chunks; each chunk's intermediate tensors are freed before the next.
     /// </summary>
     private Tensor Chunked(Tensor rows, Tensor items, int chunkSize, Func<Tensor, Tensor, Tensor> score)
     {

@@ -15,7 +15,9 @@ namespace Saliency;
 /// the layer on (<see cref="LayerCaptureHook"/>). With input gradients, the whole graph is recorded from a private
 /// leaf copy of the input. Whatever mode the caller is in (<c>no_grad</c> too) is restored afterwards.</item>
 /// <item>With guided ReLUs, a <see cref="ReluGate"/> follows every ReLU module and every block that ends in a
-/// functional ReLU; its state decides per backward whether the gradient is plain or guided.</item>
+/// functional ReLU; its state decides per backward whether the gradient is plain or guided. With deconvolved ReLUs,
+/// a <see cref="ReluInputGate"/> stands in for every ReLU module instead (it can drop the forward mask, which a gate
+/// after the ReLU cannot), and blocks that end in a functional ReLU keep a <see cref="ReluGate"/>.</item>
 /// <item>Hooks are removed and train/eval flags restored even when forward throws (<see cref="ModelSession"/>).
 /// Gradients come from <c>torch.autograd.grad</c> of the target's scores, after checks that keep libtorch from
 /// aborting the process; parameters' <c>.grad</c> is never touched.</item>
@@ -60,8 +62,8 @@ internal sealed class ForwardPass : IDisposable
     /// <summary>The layer output without graph, if a layer was captured.</summary>
     public Tensor? Activations { get; }
 
-    /// <summary>Caveats found while setting up the pass (ReLUs that cannot be guided).</summary>
-    public IReadOnlyList<string> Warnings => Spec.Warnings;
+    /// <summary>Caveats of input gradients in <paramref name="mode"/> (ReLUs that cannot be guided or deconvolved exactly).</summary>
+    public IReadOnlyList<string> WarningsFor(GradientMode mode) => Spec.WarningsFor(mode);
 
     /// <summary>Whether this pass can serve <paramref name="needs"/> at <paramref name="layer"/>.</summary>
     public bool Serves(string? layer, MethodRequirements needs)
@@ -144,15 +146,18 @@ internal sealed class ForwardPass : IDisposable
         return Spec.Layout is null ? gradient : Own(Grid(gradient));
     }
 
-    /// <summary><c>∂(Σ_b score_b)/∂x</c>. Owned by the pass.</summary>
-    public Tensor InputGradients(ExplanationTarget target, GradientMode mode)
+    /// <summary><c>∂(Σ_n score_n)/∂x</c>. Owned by the pass.</summary>
+    /// <param name="target">The target.</param>
+    /// <param name="mode">How gradients cross the ReLUs; the pass must be set up for it.</param>
+    /// <param name="items">For each input row, the batch item whose target scores it; <see langword="null"/>: row <c>n</c> is item <c>n</c>.</param>
+    public Tensor InputGradients(ExplanationTarget target, GradientMode mode, Tensor? items = null)
     {
-        if (_inputLeaf is null || (mode == GradientMode.Guided && !Spec.Guided))
+        if (_inputLeaf is null || !Spec.Supports(mode))
         {
             throw new InvalidOperationException($"This forward pass was not set up for {mode} input gradients.");
         }
 
-        return Gradient(target, _inputLeaf, mode, "the input");
+        return Gradient(target, _inputLeaf, mode, "the input", items);
     }
 
     /// <summary>The target's score of every item <c>[B]</c>, without graph. Owned by the pass.</summary>
@@ -205,9 +210,18 @@ internal sealed class ForwardPass : IDisposable
         {
             try
             {
-                if (spec.Guided)
+                if (spec.Deconvolution)
                 {
-                    gateHooks.AddRange(GatedModules(spec.Model).Select(gate => ExplainableSupport.RegisterForwardHook(gate, (_, _, o) => ReluGate.Apply(o, gates))));
+                    gateHooks.AddRange(ReluModules(spec.Model).Select(relu => ReluInputGate.Attach(relu, gates)));
+                }
+                else if (spec.Guided)
+                {
+                    gateHooks.AddRange(ReluModules(spec.Model).Select(relu => ExplainableSupport.RegisterForwardHook(relu, (_, _, o) => ReluGate.Apply(o, gates))));
+                }
+
+                if (spec.Guided || spec.Deconvolution)
+                {
+                    gateHooks.AddRange(FunctionalReluBlocks(spec.Model).Select(block => ExplainableSupport.RegisterForwardHook(block, (_, _, o) => ReluGate.Apply(o, gates))));
                 }
 
                 capture = spec.LayerModule is null ? null : new LayerCaptureHook(spec.LayerModule, spec.LayerGradients, spec.RecordFromLayer);
@@ -250,7 +264,7 @@ internal sealed class ForwardPass : IDisposable
 
     private static Exception Translate(Exception e, PassSpec spec, ReluGateState gates, Tensor x)
     {
-        if (spec.Guided && !gates.CopyOutputs && e.Message.Contains(ReluGate.ViewModifiedInPlace, StringComparison.Ordinal))
+        if ((spec.Guided || spec.Deconvolution) && !gates.CopyOutputs && e.Message.Contains(ReluGate.ViewModifiedInPlace, StringComparison.Ordinal))
         {
             return new GateOutputModifiedException(e);
         }
@@ -258,12 +272,12 @@ internal sealed class ForwardPass : IDisposable
         return InputValidation.ForwardFailure(e, x, spec.Model.Module) ?? e;
     }
 
-    private Tensor Gradient(ExplanationTarget target, Tensor wrt, GradientMode mode, string what)
+    private Tensor Gradient(ExplanationTarget target, Tensor wrt, GradientMode mode, string what, Tensor? items = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         using var scope = NewDisposeScope();
         using var recording = torch.enable_grad();
-        var score = target.Score(_graphOutput, arange(_graphOutput.shape[0], device: _graphOutput.device)).sum();
+        var score = target.Score(_graphOutput, items ?? arange(_graphOutput.shape[0], device: _graphOutput.device)).sum();
 
         // torch.autograd.grad aborts the whole process on a libtorch error: rule out every case we know first.
         if (!score.requires_grad)
@@ -287,7 +301,7 @@ internal sealed class ForwardPass : IDisposable
         return Own(gradient.DetachFromDisposeScope());
     }
 
-    private static IEnumerable<nn.Module<Tensor, Tensor>> GatedModules(IExplainable model)
+    private static IEnumerable<nn.Module<Tensor, Tensor>> ReluModules(IExplainable model)
     {
         foreach (var (_, module) in model.Module.named_modules())
         {
@@ -296,12 +310,9 @@ internal sealed class ForwardPass : IDisposable
                 yield return relu;
             }
         }
-
-        foreach (var path in model.FunctionalReluOutputs)
-        {
-            yield return model.GetLayer(path);
-        }
     }
+
+    private static IEnumerable<nn.Module<Tensor, Tensor>> FunctionalReluBlocks(IExplainable model) => model.FunctionalReluOutputs.Select(model.GetLayer);
 
     /// <summary>A gate's output (a view of the ReLU output) was modified in place; the pass is retried with copying gates.</summary>
     private sealed class GateOutputModifiedException(Exception inner) : Exception(inner.Message, inner);

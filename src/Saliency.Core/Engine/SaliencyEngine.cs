@@ -44,7 +44,7 @@ public static class SaliencyEngine
     /// <param name="model">The model.</param>
     /// <param name="input">The batch <c>[B,C,H,W]</c> (not modified).</param>
     /// <param name="targets">One target class per item; <see langword="null"/> means each item's argmax.</param>
-    /// <param name="mode">Plain, or guided through every ReLU (Guided Backprop).</param>
+    /// <param name="mode">Plain, guided through every ReLU (Guided Backprop), or deconvolved through every ReLU module.</param>
     /// <param name="evalMode">Whether to run the model in eval mode.</param>
     /// <param name="kernelCheck">Whether to check the device's convolution kernels first (<see cref="KernelGuard"/>; its status holds any warning).</param>
     /// <returns>The gradient; the caller owns it.</returns>
@@ -54,8 +54,7 @@ public static class SaliencyEngine
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
         KernelGuard.Default.Ensure(ForwardPass.DeviceOf(model, input), kernelCheck);
-        var needs = mode == GradientMode.Guided ? MethodRequirements.GuidedRelu : MethodRequirements.InputGradients;
-        using var pass = ForwardPass.Run(model, input, null, needs, evalMode);
+        using var pass = ForwardPass.Run(model, input, null, PassSpec.NeedsFor(mode), evalMode);
         using var scope = NewDisposeScope();
         var gradient = pass.InputGradients(pass.ResolveTarget(new ExplainRequest("input-gradients") { Targets = targets }).Target, mode);
         return gradient.clone().DetachFromDisposeScope();
