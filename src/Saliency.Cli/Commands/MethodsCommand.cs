@@ -49,6 +49,10 @@ internal sealed class MethodsCommand(CliConsole console) : Command<GlobalSetting
         {
             needs.Add("guided input gradients (ReLU modules)");
         }
+        else if (r.HasFlag(MethodRequirements.DeconvolutionRelu))
+        {
+            needs.Add("deconvolution input gradients (ReLU modules)");
+        }
         else if (r.HasFlag(MethodRequirements.InputGradients))
         {
             needs.Add("input gradients");
@@ -59,6 +63,6 @@ internal sealed class MethodsCommand(CliConsole console) : Command<GlobalSetting
             needs.Add($"composes {string.Join(" + ", method.Composes)}");
         }
 
-        return needs.Count == 0 ? "logits only" : string.Join("; ", needs);
+        return needs.Count == 0 ? "its own passes (see its description)" : string.Join("; ", needs);
     }
 }

@@ -8,6 +8,8 @@ namespace Saliency;
 /// <summary>
 /// One forward pass of a model over a batch, set up for what the explanation needs, and the backward passes taken
 /// from it. Owns every tensor it hands out; dispose it to free them and the autograd graph.
+/// (Over 300 lines on purpose: the forward and the backward passes share the graph, the gates and their ownership;
+/// the set-up lives in <see cref="PassSpec"/> and <see cref="LayerCaptureHook"/>.)
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
