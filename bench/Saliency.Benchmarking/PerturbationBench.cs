@@ -81,7 +81,7 @@ public static class PerturbationBench
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var (activation, logits) = Capture(input);
+            var (activation, logits) = Capture(input, scope);
             var target = logits.argmax(1).item<long>();
             var upsampled = nn.functional.interpolate(activation, [input.shape[2], input.shape[3]], mode: InterpolationMode.Bilinear, align_corners: true)[0];
             var flat = upsampled.flatten(1);
@@ -101,7 +101,7 @@ public static class PerturbationBench
         {
             using var scope = NewDisposeScope();
             using var noGrad = no_grad();
-            var (activation, logits) = Capture(input);
+            var (activation, logits) = Capture(input, scope);
             var target = logits.argmax(1).item<long>();
             var original = logits[0, target].item<float>();
             var channels = activation.shape[1];
@@ -123,7 +123,7 @@ public static class PerturbationBench
             return (weights.reshape(1, -1, 1, 1) * activation).sum([1]).relu().MoveToOuterDisposeScope();
         }
 
-        private (Tensor Activation, Tensor Logits) Capture(Tensor input)
+        private (Tensor Activation, Tensor Logits) Capture(Tensor input, TorchSharp.DisposeScope scope)
         {
             Tensor? activation = null;
             using (ExplainableSupport.RegisterForwardHook(_layer, (_, _, output) =>
@@ -133,6 +133,10 @@ public static class PerturbationBench
             }))
             {
                 var logits = model.Module.call(input);
+
+                // ResNet frees hook-captured tensors with its own dispose scope: the hook detached the clone, and the
+                // caller's scope takes it back so that it is freed with the caller's other tensors.
+                scope.Attach(activation!);
                 return (activation!, logits);
             }
         }

@@ -34,8 +34,6 @@ internal sealed record MachineCheck(Finding Finding, string Name, string Detail,
 /// </summary>
 internal static class MachineChecks
 {
-    public const string RequiredGlibcxx = TorchRuntime.RequiredGlibcxx;
-
     public static IEnumerable<MachineCheck> Run(KernelCheckMode kernelCheck, string device)
     {
         yield return Runtime();
@@ -84,9 +82,9 @@ internal static class MachineChecks
             return new(Finding.Broken, "libstdc++", "not found", "install libstdc++ from GCC 13 or newer");
         }
 
-        return FileContains(path, RequiredGlibcxx)
-            ? new(Finding.Ok, "libstdc++", $"{path} provides {RequiredGlibcxx}")
-            : new(Finding.Broken, "libstdc++", $"{path} lacks {RequiredGlibcxx}, which libtorch 2.10 needs (GCC 13+ runtime)", "on Debian 12 run 'sudo eng/setup.sh' from the Saliency repository (libstdc++6 from Debian 13 behind a low apt pin); elsewhere install libstdc++ from GCC 13 or newer");
+        return FileContains(path, TorchRuntime.RequiredGlibcxx)
+            ? new(Finding.Ok, "libstdc++", $"{path} provides {TorchRuntime.RequiredGlibcxx}")
+            : new(Finding.Broken, "libstdc++", $"{path} lacks {TorchRuntime.RequiredGlibcxx}, which libtorch 2.10 needs (GCC 13+ runtime)", "on Debian 12 run 'sudo eng/setup.sh' from the Saliency repository (libstdc++6 from Debian 13 behind a low apt pin); elsewhere install libstdc++ from GCC 13 or newer");
     }
 
     private static string? TorchLoads()

@@ -25,7 +25,7 @@ public sealed class KernelGuard
     private readonly Func<bool> _disableOneDnn;
     private readonly ConcurrentDictionary<string, KernelStatus> _statuses = new(StringComparer.Ordinal);
     private readonly object _gate = new();
-    private string? _cpuWarning;
+    private volatile string? _cpuWarning;
 
     /// <summary>Creates a guard with its own check and switch (tests inject failures through this seam).</summary>
     internal KernelGuard(Func<Device, KernelCheckReport> check, Func<bool> disableOneDnn)
