@@ -14,7 +14,8 @@ namespace Saliency;
 /// Options every CAM method reads (<see cref="SmoothingOptions"/>): <c>eigen-smooth=true</c> replaces the channel sum
 /// by the projection of the weighted activations on their first principal component (<see cref="EigenProjection"/>),
 /// as pytorch-grad-cam's <c>eigen_smooth</c>; <c>aug-smooth=true</c> (pytorch-grad-cam's test-time augmentation) is
-/// not supported yet and fails with a <see cref="SaliencyException"/> naming the option. The eigen methods set
+/// served by the host, which explains six flipped and rescaled variants of the batch and averages their maps, so a
+/// method never sees it. The eigen methods set
 /// <see cref="ProjectsOnFirstComponent"/>: always projected, with a signed raw map.
 /// </remarks>
 public abstract class CamMethod : ISaliencyMethod
@@ -25,14 +26,17 @@ public abstract class CamMethod : ISaliencyMethod
     /// <summary>The option that replaces the channel sum by the first principal component of the weighted activations.</summary>
     public const string EigenSmoothOption = "eigen-smooth";
 
-    /// <summary>The option for pytorch-grad-cam's test-time augmentation smoothing (not supported yet).</summary>
+    /// <summary>
+    /// The option for pytorch-grad-cam's test-time augmentation smoothing: the host explains the batch unflipped and
+    /// flipped left-right, each times 0.9, 1 and 1.1, flips the maps back and averages them. Any method may be asked.
+    /// </summary>
     public const string AugSmoothOption = "aug-smooth";
 
     /// <summary>The options <see cref="Explain"/> reads, for a derived method's <see cref="MethodDescriptor.Options"/>.</summary>
     public static IReadOnlyList<MethodOption> SmoothingOptions { get; } =
     [
         new(EigenSmoothOption, "true: the map is the projection of the weighted activations on their first principal component (pytorch-grad-cam's eigen_smooth), which removes noise; false: their channel sum.", "false"),
-        new(AugSmoothOption, "true: average over test-time augmentations (pytorch-grad-cam's aug_smooth); not supported yet, an error.", "false"),
+        new(AugSmoothOption, "true: the mean of the maps of six variants of the image, flipped left-right or not and times 0.9, 1 or 1.1 (pytorch-grad-cam's aug_smooth); 6× the cost.", "false"),
     ];
 
     /// <inheritdoc />
@@ -49,12 +53,6 @@ public abstract class CamMethod : ISaliencyMethod
     public virtual SaliencyResult Explain(IExplanationContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.GetOption(AugSmoothOption, false))
-        {
-            throw new SaliencyException(
-                $"Option '{AugSmoothOption}' of method '{context.Method}' is not supported yet: test-time augmentation needs the layer's activations and gradients for augmented inputs, which the host does not provide. Leave it out or set it to false.");
-        }
-
         var eigenSmooth = context.GetOption(EigenSmoothOption, false);
         using var scope = NewDisposeScope();
         var cam = eigenSmooth || ProjectsOnFirstComponent ? EigenProjection(GetWeightedActivations(context)) : GetCamImage(context);

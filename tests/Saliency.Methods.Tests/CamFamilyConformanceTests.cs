@@ -295,21 +295,53 @@ public sealed partial class CamFamilyConformanceTests : IClassFixture<HostFixtur
     }
 
     [Theory]
-    [InlineData("grad-cam")]
-    [InlineData("hires-cam")]
-    [InlineData("eigen-grad-cam")]
-    public void Aug_smooth_is_refused_with_an_error_naming_the_option(string method)
+    [InlineData("grad-cam", false)]
+    [InlineData("hires-cam", true)]
+    [InlineData("eigen-grad-cam", false)]
+    public void Aug_smooth_is_the_mean_of_six_variants_flipped_back_explaining_the_unaugmented_classes(string method, bool @explicit)
     {
         using var reference = ReferenceCase.Load("gapnet");
         using var model = Models.Load(reference);
-        var act = () => Explain(reference, model, method, @explicit: false, new() { [CamMethod.AugSmoothOption] = "true" });
-        act.Should().Throw<SaliencyException>().WithMessage($"Option 'aug-smooth' of method '{method}' is not supported yet*");
+        using var smoothed = _host.Explain(model, reference.Input, new ExplainRequest(method)
+        {
+            Targets = @explicit ? reference.Targets(true) : null,
+            Options = new Dictionary<string, string> { [CamMethod.AugSmoothOption] = "true" },
+        });
+        using var plain = _host.Explain(model, reference.Input, new ExplainRequest(method) { Targets = @explicit ? reference.Targets(true) : null });
 
-        var invalid = () => Explain(reference, model, method, @explicit: false, new() { [CamMethod.AugSmoothOption] = "sometimes" });
-        invalid.Should().Throw<ArgumentException>().WithMessage("*'aug-smooth'*'sometimes'*");
+        // By hand: ttach's HorizontalFlip × Multiply([0.9, 1, 1.1]), each map flipped back, the six averaged.
+        var classes = plain.Targets.data<long>().ToArray();
+        using var scope = NewDisposeScope();
+        var maps = new List<Tensor>();
+        foreach (var flip in new[] { false, true })
+        {
+            foreach (var factor in new[] { 0.9, 1.0, 1.1 })
+            {
+                var variant = (flip ? reference.Input.flip(-1) : reference.Input) * factor;
+                using var result = _host.Explain(model, variant, new ExplainRequest(method) { Targets = classes });
+                maps.Add(flip ? result.Map.flip(-1) : result.Map.clone());
+            }
+        }
 
-        using var off = Explain(reference, model, method, @explicit: false, new() { [CamMethod.AugSmoothOption] = "false" });
-        off.Map.shape.Should().Equal(2, 32, 32);
+        var expected = stack(maps, 0).mean([0]);
+        TensorAssert.Close(smoothed.Map, expected, 1e-6);
+        smoothed.Targets.data<long>().ToArray().Should().Equal(classes, "every variant explains the unaugmented batch's classes");
+        smoothed.Map.shape.Should().Equal(plain.Map.shape);
+        (smoothed.Map - plain.Map).abs().max().item<float>().Should().BeGreaterThan(1e-3f, "averaging over flips changes the map");
+        smoothed.Raw.shape.Should().Equal(plain.Raw.shape);
+    }
+
+    [Fact]
+    public void An_invalid_aug_smooth_value_is_an_error_naming_the_option_and_false_is_the_plain_map()
+    {
+        using var reference = ReferenceCase.Load("gapnet");
+        using var model = Models.Load(reference);
+        var invalid = () => Explain(reference, model, "grad-cam", @explicit: false, new() { [CamMethod.AugSmoothOption] = "sometimes" });
+        invalid.Should().Throw<ArgumentException>().WithMessage("Option 'aug-smooth' of method 'grad-cam' must be true or false; got 'sometimes'.*");
+
+        using var off = Explain(reference, model, "grad-cam", @explicit: false, new() { [CamMethod.AugSmoothOption] = "false" });
+        using var plain = Explain(reference, model, "grad-cam", @explicit: false);
+        TensorAssert.Close(off.Map, plain.Map, 0);
     }
 
     private static TheoryData<string, string, string, bool> Expand(params (string Method, string Key)[] methods)

@@ -80,6 +80,63 @@ public sealed partial class IdentityTests : IClassFixture<HostFixture>
         }
     }
 
+    [Fact]
+    public void On_a_positively_homogeneous_net_aug_smooth_is_the_mean_of_the_map_and_the_flipped_back_map_of_the_flip()
+    {
+        // Without biases, conv → ReLU → GAP → Linear is positively homogeneous: scaling the input by 0.9 or 1.1 scales
+        // the activations and leaves the layer gradients alone, so the scaled Grad-CAM map does not change, and the six
+        // variants reduce to two: the image and its mirror image.
+        using var net = new HomogeneousNet();
+        manual_seed(21);
+        using var x = randn(2, 1, 12, 12);
+        long[] targets = [0, 1];
+
+        using var smoothed = _host.Explain(net, x, new ExplainRequest("grad-cam") { Targets = targets, Options = new Dictionary<string, string> { [CamMethod.AugSmoothOption] = "true" } });
+        using var plain = _host.Explain(net, x, new ExplainRequest("grad-cam") { Targets = targets });
+        using var flipped = x.flip(-1);
+        using var mirror = _host.Explain(net, flipped, new ExplainRequest("grad-cam") { Targets = targets });
+
+        using var back = mirror.Map.flip(-1);
+        using var expected = (plain.Map + back) / 2;
+        TensorAssert.Close(smoothed.Map, expected, 1e-5);
+        using var asymmetry = (plain.Map - back).abs().max();
+        asymmetry.item<float>().Should().BeGreaterThan(0.05f, "the net is not mirror-symmetric, so the two maps differ and the identity says something");
+    }
+
+    [Fact]
+    public void Aug_smooth_refuses_a_segmentation_target_whose_mask_would_have_to_flip()
+    {
+        using var net = new HomogeneousNet();
+        using var x = ones(1, 1, 12, 12);
+        using var mask = ones(12, 12);
+        var act = () => _host.Explain(net, x, new ExplainRequest("grad-cam")
+        {
+            Target = new SegmentationTarget(0, mask),
+            Options = new Dictionary<string, string> { [CamMethod.AugSmoothOption] = "true" },
+        });
+        act.Should().Throw<ArgumentException>().WithMessage("Option 'aug-smooth' of method 'grad-cam' cannot be used with a segmentation target*");
+    }
+
+    /// <summary>Conv (no bias) → ReLU → Conv (no bias) → ReLU → GAP → Linear (no bias): positively homogeneous of degree one.</summary>
+    private sealed partial class HomogeneousNet : Module<Tensor, Tensor>
+    {
+        [ExplainLayer]
+        private readonly Sequential features;
+
+        [ClassifierHead]
+        private readonly Linear fc;
+
+        public HomogeneousNet() : base(nameof(HomogeneousNet))
+        {
+            manual_seed(5);
+            features = Sequential(Conv2d(1, 4, 3, padding: 1, bias: false), ReLU(), Conv2d(4, 6, 3, padding: 1, bias: false), ReLU());
+            fc = Linear(6, 2, hasBias: false);
+            RegisterComponents();
+        }
+
+        public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
+    }
+
     /// <summary>Conv → Sigmoid → Conv → Tanh → GAP → Linear: no ReLU anywhere.</summary>
     private sealed partial class SigmoidNet : Module<Tensor, Tensor>
     {

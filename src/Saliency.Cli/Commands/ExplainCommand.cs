@@ -22,6 +22,10 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         [DefaultValue(new[] { "grad-cam" })]
         public string[] Methods { get; set; } = ["grad-cam"];
 
+        [CommandOption("-O|--option <KEY=VALUE>")]
+        [Description("A method option, repeated: it goes to every chosen method that takes it (see 'saliency methods'), e.g. eigen-smooth=true, aug-smooth=true, batch-size=64.")]
+        public string[] Options { get; set; } = [];
+
         [CommandOption("-t|--target <CLASS>")]
         [Description("Class index or label to explain, repeated or comma-separated. Default: the predicted class.")]
         public string[] Targets { get; set; } = [];
@@ -84,12 +88,13 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         var paths = ImageInputs.Collect(settings.Images);
         using var host = HostFactory.Create(settings.Device, settings.KernelCheck, console);
         var methods = MethodSelection.Resolve(host, settings.Methods);
+        var methodOptions = MethodOptions.Resolve(host, methods, settings.Options);
         using var model = ModelLoader.Load(settings, host.Device);
         var layer = settings.Layer ?? model.Explainable.DefaultLayer;
         _ = model.Explainable.GetLayer(layer);
         var targets = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.TargetsFrom, settings.TopK, model.Labels);
         var limits = ImageLimits.Default with { MaxPixels = settings.MaxPixels };
-        var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits, settings.Score.Trim().Equals("probability", StringComparison.OrdinalIgnoreCase)));
+        var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits, settings.Score.Trim().Equals("probability", StringComparison.OrdinalIgnoreCase), methodOptions));
 
         var (unique, clashes) = ImageInputs.SeparateClashes(paths);
         var outcomes = ProgressDisplay.Run(console, "explaining", paths.Count, report =>

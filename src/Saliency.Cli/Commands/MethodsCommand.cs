@@ -10,10 +10,10 @@ internal sealed class MethodsCommand(CliConsole console) : Command<GlobalSetting
     public override int Execute(CommandContext context, GlobalSettings settings, CancellationToken cancellationToken)
     {
         using var host = HostFactory.Create("cpu");
-        var table = new Table().AddColumns("Method", "Name", "Needs", "Description");
+        var table = new Table().AddColumns("Method", "Name", "Needs", "Options (--option)", "Description");
         foreach (var method in host.Methods)
         {
-            table.AddRow(Markup.Escape(method.Id), Markup.Escape(method.DisplayName), Markup.Escape(Needs(method)), Markup.Escape(method.Description));
+            table.AddRow(Markup.Escape(method.Id), Markup.Escape(method.DisplayName), Markup.Escape(Needs(method)), Markup.Escape(OptionList(method)), Markup.Escape(method.Description));
         }
 
         console.Out.Write(table);
@@ -25,6 +25,10 @@ internal sealed class MethodsCommand(CliConsole console) : Command<GlobalSetting
         console.WriteLine($"{host.Methods.Count} method(s) from {string.Join(", ", host.PluginDirectories)}");
         return ExitCodes.Success;
     }
+
+    /// <summary>The method's options with their defaults, one per line.</summary>
+    internal static string OptionList(MethodDescriptor method) =>
+        method.Options.Count == 0 ? "-" : string.Join("\n", method.Options.Select(o => $"{o.Key}={o.Default}"));
 
     /// <summary>The method's requirements in words.</summary>
     internal static string Needs(MethodDescriptor method)

@@ -136,8 +136,8 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
         {
             long[] classes = [.. subjects.Select(s => s.Targets[Math.Min(slot, s.Targets.Count - 1)])];
             return options.Probability
-                ? new ExplainRequest(method) { Layer = options.Layer, Target = new ClassProbabilityTarget(classes) }
-                : new ExplainRequest(method) { Layer = options.Layer, Targets = classes };
+                ? new ExplainRequest(method) { Layer = options.Layer, Target = new ClassProbabilityTarget(classes), Options = options.OptionsOf(method) }
+                : new ExplainRequest(method) { Layer = options.Layer, Targets = classes, Options = options.OptionsOf(method) };
         }))];
 
     /// <summary>An image being explained: its row in the decoded batch, its index among the paths, its pixels and targets.</summary>

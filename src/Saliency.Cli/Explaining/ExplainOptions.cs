@@ -12,6 +12,7 @@ namespace Saliency.Cli.Explaining;
 /// <param name="SaveMaps">Whether to write <c>&lt;stem&gt;.maps.safetensors</c> per image.</param>
 /// <param name="Limits">The largest image accepted.</param>
 /// <param name="Probability">Whether the explained score is the class's softmax probability instead of its logit.</param>
+/// <param name="MethodOptions">The options given to each method, by method id (<c>--option</c>).</param>
 internal sealed record ExplainOptions(
     IReadOnlyList<string> Methods,
     string Layer,
@@ -21,4 +22,10 @@ internal sealed record ExplainOptions(
     float Alpha,
     bool SaveMaps,
     ImageLimits Limits,
-    bool Probability = false);
+    bool Probability = false,
+    IReadOnlyDictionary<string, IReadOnlyDictionary<string, string>>? MethodOptions = null)
+{
+    /// <summary>The options given to <paramref name="method"/> (none by default).</summary>
+    public IReadOnlyDictionary<string, string> OptionsOf(string method) =>
+        MethodOptions is not null && MethodOptions.TryGetValue(method, out var options) ? options : new Dictionary<string, string>();
+}

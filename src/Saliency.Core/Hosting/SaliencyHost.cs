@@ -161,6 +161,50 @@ public sealed class SaliencyHost : IDisposable
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(requests);
         ObjectDisposedException.ThrowIf(_disposed, this);
+        var smoothed = requests.Select(r => r is not null && AugmentationSmoothing.IsRequested(r)).ToArray();
+        if (!smoothed.Any(s => s))
+        {
+            return ExplainPlain(model, input, requests, cancellation);
+        }
+
+        // aug-smooth: each such request is explained on its own over the augmented variants; the others share passes.
+        _ = ExplanationPlanner.Plan(_registry.Snapshot, model, requests);
+        var results = new SaliencyResult?[requests.Count];
+        try
+        {
+            var plainIndices = Enumerable.Range(0, requests.Count).Where(i => !smoothed[i]).ToList();
+            if (plainIndices.Count > 0)
+            {
+                var plain = ExplainPlain(model, input, [.. plainIndices.Select(i => requests[i])], cancellation);
+                for (var i = 0; i < plainIndices.Count; i++)
+                {
+                    results[plainIndices[i]] = plain[i];
+                }
+            }
+
+            for (var i = 0; i < requests.Count; i++)
+            {
+                if (smoothed[i])
+                {
+                    results[i] = AugmentationSmoothing.Explain(requests[i], input, (variant, request) => ExplainPlain(model, variant, [request], cancellation)[0], cancellation);
+                }
+            }
+        }
+        catch
+        {
+            foreach (var result in results)
+            {
+                result?.Dispose();
+            }
+
+            throw;
+        }
+
+        return [.. results.Select(r => r!)];
+    }
+
+    private IReadOnlyList<SaliencyResult> ExplainPlain(IExplainable model, Tensor input, IReadOnlyList<ExplainRequest> requests, CancellationToken cancellation)
+    {
         var methods = _registry.Snapshot;
         var plans = ExplanationPlanner.Plan(methods, model, requests);
         var kernelWarning = CheckKernels()?.Warning;
