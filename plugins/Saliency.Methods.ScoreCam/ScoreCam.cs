@@ -18,7 +18,7 @@ public sealed class ScoreCam : ISaliencyMethod
         "Score-CAM (Wang et al. 2020): channels weighted by the softmax of the scores of the input masked by each channel; no gradients, K forwards.",
         MethodRequirements.LayerActivations)
     {
-        Options = [new MethodOption("batch-size", "Masked inputs per forward pass.", "32")],
+        Options = [new MethodOption("batch-size", "Masked inputs per forward pass (when not given: 32 on the CPU, 128 on CUDA).", "32")],
     };
 
     /// <inheritdoc />
@@ -26,25 +26,62 @@ public sealed class ScoreCam : ISaliencyMethod
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
-        var batchSize = context.GetOption("batch-size", 32);
+        var batchSize = context.GetOption("batch-size", context.Device.type == TorchSharp.DeviceType.CUDA ? 128 : 32);
         var activations = context.Activations;
-        var (batch, channels) = (activations.shape[0], activations.shape[1]);
-        var input = context.Input;
+        var batch = activations.shape[0];
         var scores = new List<Tensor>();
         for (long item = 0; item < batch; item++)
         {
-            // One item at a time: the masked inputs of a whole batch would need B·K·C·H·W floats at once.
-            var upsampled = nn.functional.interpolate(activations.narrow(0, item, 1), [context.InputHeight, context.InputWidth], mode: InterpolationMode.Bilinear, align_corners: true)[0];
-            var flat = upsampled.flatten(1);
-            var low = flat.amin([1], keepdim: true).unsqueeze(-1);
-            var high = flat.amax([1], keepdim: true).unsqueeze(-1);
-            var masks = (upsampled - low) / (high - low + 1e-8);
-            var masked = input.narrow(0, item, 1) * masks.unsqueeze(1);
-            scores.Add(context.ScoreInputs(masked, full(channels, item, dtype: ScalarType.Int64, device: context.Device), batchSize));
+            scores.Add(ScoreItem(context, activations.narrow(0, item, 1), item, batchSize));
         }
 
         var weights = stack(scores, 0).softmax(1);
         var raw = SaliencyMaps.WeightedSum(weights, activations).relu();
         return context.Result(raw, SaliencyMaps.ScaleCam(raw, context.InputHeight, context.InputWidth));
+    }
+
+    /// <summary>
+    /// The scores <c>[K]</c> of one item's masked inputs. A channel that is zero everywhere (common after a ReLU) has
+    /// the mask 0 (its upsampled values are exactly 0, so <c>(0 − 0)/(0 + ε)</c> is), and its masked input is the zero
+    /// image: all such channels share one forward of that image instead of one each. Same numbers, fewer forwards.
+    /// </summary>
+    private static Tensor ScoreItem(IExplanationContext context, Tensor activation, long item, int batchSize)
+    {
+        using var scope = NewDisposeScope();
+        var channels = activation.shape[1];
+        var flat = activation[0].flatten(1);
+        var dead = flat.amax([1]).eq(0).logical_and(flat.amin([1]).eq(0));
+        var live = dead.logical_not().nonzero().flatten();
+        var liveCount = live.shape[0];
+        var rows = new List<Tensor>();
+        if (liveCount > 0)
+        {
+            var upsampled = nn.functional.interpolate(activation.index_select(1, live), [context.InputHeight, context.InputWidth], mode: InterpolationMode.Bilinear, align_corners: true)[0];
+            var values = upsampled.flatten(1);
+            var low = values.amin([1], keepdim: true).unsqueeze(-1);
+            var high = values.amax([1], keepdim: true).unsqueeze(-1);
+            var masks = (upsampled - low) / (high - low + 1e-8);
+            rows.Add(context.Input.narrow(0, item, 1) * masks.unsqueeze(1));
+        }
+
+        if (liveCount < channels)
+        {
+            rows.Add(zeros_like(context.Input.narrow(0, item, 1)));
+        }
+
+        var masked = rows.Count == 1 ? rows[0] : cat(rows, 0);
+        var scored = context.ScoreInputs(masked, full(masked.shape[0], item, dtype: ScalarType.Int64, device: context.Device), batchSize);
+        if (liveCount == channels)
+        {
+            return scored.MoveToOuterDisposeScope();
+        }
+
+        var all = scored[-1].expand(channels).clone();
+        if (liveCount > 0)
+        {
+            all.index_copy_(0, live, scored.narrow(0, 0, liveCount));
+        }
+
+        return all.MoveToOuterDisposeScope();
     }
 }

@@ -71,6 +71,38 @@ public sealed class ContextApiTests : IDisposable
     }
 
     [Fact]
+    public void Score_cam_scores_the_zero_image_once_for_all_channels_that_are_zero_everywhere_with_the_same_numbers()
+    {
+        // Channels 1 and 3 of the layer are dead (bias −100 before the ReLU): their masks are 0, their masked input the zero image.
+        using var net = new CountingNet(deadChannels: [1, 3]);
+        var model = ExplainableModule.Create(net, ["features"], "fc");
+        using var input = linspace(-1, 1, 2 * 3 * 8 * 8).reshape(2, 3, 8, 8);
+        long[] targets = [0, 2];
+
+        var before = net.StemRows;
+        using var result = _host.Explain(model, input, new ExplainRequest("score-cam") { Targets = targets, Options = new Dictionary<string, string> { ["batch-size"] = "2" } });
+        var rows = net.StemRows - before;
+
+        // By hand, pytorch-grad-cam's loop: every channel's masked input scored on its own.
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var activations = net.Features(input);
+        activations[.., 1].abs().max().item<float>().Should().Be(0, "the test needs dead channels");
+        var raws = new List<Tensor>();
+        for (var item = 0; item < 2; item++)
+        {
+            var upsampled = nn.functional.interpolate(activations.narrow(0, item, 1), [8, 8], mode: InterpolationMode.Bilinear, align_corners: true)[0];
+            var flat = upsampled.flatten(1);
+            var masks = (upsampled - flat.amin([1], keepdim: true).unsqueeze(-1)) / (flat.amax([1], keepdim: true).unsqueeze(-1) - flat.amin([1], keepdim: true).unsqueeze(-1) + 1e-8);
+            var scores = net.call(input.narrow(0, item, 1) * masks.unsqueeze(1))[.., targets[item]];
+            raws.Add((scores.softmax(0).reshape(-1, 1, 1) * activations[item]).sum([0]).relu());
+        }
+
+        TensorAssert.Close(result.Raw, stack(raws, 0), 1e-6);
+        rows.Should().Be(2 + (2 * 3), "one forward for the activations (2 rows), then per item 2 live channels + 1 zero image instead of 4 masked inputs");
+    }
+
+    [Fact]
     public void A_function_target_explains_what_it_scores_and_a_class_target_is_the_same_as_class_indices()
     {
         using var reference = ReferenceCase.Load("gapnet");
@@ -189,14 +221,14 @@ public sealed class ContextApiTests : IDisposable
         }
     }
 
-    /// <summary>Stem Conv(3→4) → features ReLU → GAP → Linear(4→3); counts the rows its stem has seen.</summary>
+    /// <summary>Stem Conv(3→4) → features ReLU → GAP → Linear(4→3); counts the rows its stem has seen; some channels may be made dead.</summary>
     private sealed class CountingNet : nn.Module<Tensor, Tensor>
     {
         private readonly nn.Module<Tensor, Tensor> stem;
         private readonly nn.Module<Tensor, Tensor> features;
         private readonly nn.Module<Tensor, Tensor> fc;
 
-        public CountingNet() : base(nameof(CountingNet))
+        public CountingNet(long[]? deadChannels = null) : base(nameof(CountingNet))
         {
             stem = nn.Conv2d(3, 4, 3, padding: 1);
             features = nn.ReLU();
@@ -208,9 +240,17 @@ public sealed class ContextApiTests : IDisposable
             {
                 parameter.copy_(randn(parameter.shape, generator: generator) * 0.5);
             }
+
+            foreach (var channel in deadChannels ?? [])
+            {
+                ((TorchSharp.Modules.Conv2d)stem).bias![channel] = tensor(-100f);
+            }
         }
 
         public int StemRows { get; private set; }
+
+        /// <summary>The explained layer's output, without counting.</summary>
+        public Tensor Features(Tensor input) => features.call(stem.call(input));
 
         public override Tensor forward(Tensor input)
         {
