@@ -6,6 +6,10 @@ using static TorchSharp.torch.nn;
 // explain: every method the host serves explains an annotated model; one line per method.
 // methods: the methods served, one line.
 // serve <dir>: a host with hot reload that also watches <dir>; prints "ready", waits for a new method, explains with it.
+
+// This application calls TorchSharp before it creates a host: it lets Saliency load libtorch first, so that
+// libtorch's own warnings stay off stderr (README, "Quiet by default").
+TorchRuntime.EnsureInitialized();
 set_num_threads(1);
 var mode = args.Length > 0 ? args[0] : "explain";
 if (mode == "methods")
