@@ -41,7 +41,10 @@ public static partial class TorchRuntime
     /// <see cref="DefaultNativeLogLevel"/> unless the environment already names a level.
     /// </summary>
     /// <param name="level"><c>INFO</c>, <c>WARNING</c>, <c>ERROR</c> or <c>FATAL</c>.</param>
-    /// <returns>Whether it can still take effect (libtorch has not been loaded yet).</returns>
+    /// <returns>
+    /// Whether Saliency has not loaded libtorch yet. It is too late either way once the application itself has made a
+    /// torch call: an application that uses TorchSharp before creating a host calls this (or <see cref="EnsureInitialized"/>) first.
+    /// </returns>
     public static bool SetNativeLogLevel(string level)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(level);
