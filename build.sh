@@ -6,6 +6,8 @@
 #   ./build.sh test     build and run every test (Release)
 #   ./build.sh bench    build and run the benchmarks (saliency-bench; --help lists its modes and options)
 #   ./build.sh doctor   check that this machine explains correctly (saliency doctor)
+#   ./build.sh pack     write the packages (Saliency, Saliency.Abstractions, Saliency.Core, Saliency.Imaging,
+#                       Saliency.Templates, and the Saliency.Cli tool) to artifacts/packages
 #   ./build.sh setup    only the machine set-up
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -47,8 +49,16 @@ case "$command" in
     dotnet build src/Saliency.Cli -c Release -v minimal -clp:NoSummary
     dotnet src/Saliency.Cli/bin/Release/net10.0/saliency.dll doctor "$@"
     ;;
+  pack)
+    # Versioned together (Directory.Build.props); extra arguments go to each dotnet pack (e.g. -p:Version=0.2.0).
+    rm -rf artifacts/packages
+    for project in src/Saliency.Abstractions src/Saliency.Core src/Saliency src/Saliency.Imaging templates/Saliency.Templates.csproj src/Saliency.Cli; do
+      dotnet pack "$project" -c Release -o artifacts/packages -v minimal -clp:NoSummary "$@"
+    done
+    ls -l artifacts/packages
+    ;;
   *)
-    echo "usage: ./build.sh [demo|test|bench|doctor|setup] [arguments]" >&2
+    echo "usage: ./build.sh [demo|test|bench|doctor|pack|setup] [arguments]" >&2
     exit 2
     ;;
 esac

@@ -7,13 +7,13 @@ namespace Saliency.Generators.Diagnostics;
 /// The SAL rules. IDs are stable: never renumber or reuse one; add new rules to
 /// <c>AnalyzerReleases.Unshipped.md</c> and document them in <c>docs/diagnostics.md</c>.
 /// Errors are not configurable, because the generator skips every model that has one.
+/// The rules carry no help link: the project has no web home to point at. docs/diagnostics.md documents every rule
+/// and ships in the Saliency.Abstractions package (docs/diagnostics.md), next to this analyzer.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
     /// <summary>The category of every SAL rule.</summary>
     public const string Category = "Saliency";
-
-    private const string HelpLinkBase = "https://github.com/saliency-dotnet/saliency/blob/main/docs/diagnostics.md#";
 
     /// <summary>SAL001: the model type, or a type containing it, is not <c>partial</c>.</summary>
     public static readonly DiagnosticDescriptor TypeNotPartial = new(
@@ -24,7 +24,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "The Saliency generator implements IExplainable in a second part of the model type, so the type and every type that contains it must be partial.",
-        helpLinkUri: HelpLinkBase + "sal001",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL002: the model type does not derive from <c>Module&lt;Tensor, Tensor&gt;</c>.</summary>
@@ -36,7 +35,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "IExplainable.Module is the model itself, which must map an input batch to logits: the type must derive from TorchSharp.torch.nn.Module<Tensor, Tensor>.",
-        helpLinkUri: HelpLinkBase + "sal002",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL003: an <c>[ExplainLayer]</c> member's type is not a TorchSharp module.</summary>
@@ -48,7 +46,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Only a submodule (a TorchSharp.torch.nn.Module) has an output that forward hooks can capture.",
-        helpLinkUri: HelpLinkBase + "sal003",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL004: two layers of one model share a name.</summary>
@@ -60,7 +57,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Users select a layer by its name, so every explainable layer of a model needs its own name.",
-        helpLinkUri: HelpLinkBase + "sal004",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL005: more than one layer is marked <c>IsDefault = true</c>.</summary>
@@ -72,7 +68,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "The default layer is the one explained when a request names none, so only one layer can be it.",
-        helpLinkUri: HelpLinkBase + "sal005",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL006: the <c>[ClassifierHead]</c> member is not a <c>Linear</c>.</summary>
@@ -84,7 +79,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Class Activation Mapping weights the explained layer's channels with the rows of the Linear head that follows global average pooling.",
-        helpLinkUri: HelpLinkBase + "sal006",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL007: an <c>[ExplainLayer]</c> module does not map one tensor to one tensor.</summary>
@@ -96,7 +90,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Saliency hooks layers through Module<Tensor, Tensor>; a module with several inputs or outputs cannot be hooked that way.",
-        helpLinkUri: HelpLinkBase + "sal007",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL008: the model's <c>forward</c> calls a functional ReLU.</summary>
@@ -107,8 +100,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "Guided Backprop replaces the backward pass of ReLU modules through forward hooks; a functional ReLU has no module to hook, so its gradient passes unguided.",
-        helpLinkUri: HelpLinkBase + "sal008");
+        description: "Guided Backprop replaces the backward pass of ReLU modules through forward hooks; a functional ReLU has no module to hook, so its gradient passes unguided.");
 
     /// <summary>SAL009: an <c>[ExplainLayer]</c> member is invoked with <c>forward</c>, which skips hooks.</summary>
     public static readonly DiagnosticDescriptor LayerInvokedWithForward = new(
@@ -118,8 +110,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "TorchSharp runs forward hooks only when a module is invoked with call(...); forward(...) bypasses them.",
-        helpLinkUri: HelpLinkBase + "sal009");
+        description: "TorchSharp runs forward hooks only when a module is invoked with call(...); forward(...) bypasses them.");
 
     /// <summary>SAL010: more than one <c>[ClassifierHead]</c>.</summary>
     public static readonly DiagnosticDescriptor MultipleClassifierHeads = new(
@@ -130,7 +121,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "IExplainable.ClassifierHead is a single Linear module.",
-        helpLinkUri: HelpLinkBase + "sal010",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL011: several layers and none is the default.</summary>
@@ -141,8 +131,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "When a request names no layer, the default layer is explained; mark the intended one with IsDefault = true.",
-        helpLinkUri: HelpLinkBase + "sal011");
+        description: "When a request names no layer, the default layer is explained; mark the intended one with IsDefault = true.");
 
     /// <summary>SAL012: an annotated member is static.</summary>
     public static readonly DiagnosticDescriptor StaticMember = new(
@@ -153,7 +142,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Layers and classifier heads are submodules of one model instance.",
-        helpLinkUri: HelpLinkBase + "sal012",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL013: the model declares a member the generated code needs.</summary>
@@ -165,7 +153,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "The generator adds a nested Layers class and private fields whose names start with __saliency to the model.",
-        helpLinkUri: HelpLinkBase + "sal013",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL014: a layer name is empty.</summary>
@@ -177,7 +164,6 @@ internal static class DiagnosticDescriptors
         defaultSeverity: DiagnosticSeverity.Error,
         isEnabledByDefault: true,
         description: "Users select a layer by its name; the empty name is the model itself in named_modules().",
-        helpLinkUri: HelpLinkBase + "sal014",
         customTags: WellKnownDiagnosticTags.NotConfigurable);
 
     /// <summary>SAL015: a <c>[ClassifierHead]</c> in a type with no <c>[ExplainLayer]</c>.</summary>
@@ -188,8 +174,7 @@ internal static class DiagnosticDescriptors
         category: Category,
         defaultSeverity: DiagnosticSeverity.Warning,
         isEnabledByDefault: true,
-        description: "The generator implements IExplainable only for types with at least one [ExplainLayer] member.",
-        helpLinkUri: HelpLinkBase + "sal015");
+        description: "The generator implements IExplainable only for types with at least one [ExplainLayer] member.");
 
     /// <summary>Every rule, for <c>SupportedDiagnostics</c>.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } =

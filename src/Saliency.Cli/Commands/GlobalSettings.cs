@@ -7,6 +7,6 @@ namespace Saliency.Cli.Commands;
 internal class GlobalSettings : CommandSettings
 {
     [CommandOption("-v|--verbose")]
-    [Description("Print the stack trace with an error.")]
+    [Description("Print the stack trace with an error, and libtorch's own warnings.")]
     public bool Verbose { get; set; }
 }

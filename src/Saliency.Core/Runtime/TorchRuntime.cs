@@ -13,6 +13,15 @@ public static partial class TorchRuntime
     /// <summary>The libstdc++ symbol version TorchSharp 0.107's native library needs.</summary>
     public const string RequiredGlibcxx = "GLIBCXX_3.4.32";
 
+    /// <summary>The variable libtorch reads its C++ log level from, once, when it loads (INFO, WARNING, ERROR or FATAL).</summary>
+    public const string NativeLogLevelVariable = "TORCH_CPP_LOG_LEVEL";
+
+    /// <summary>
+    /// The level libtorch's own C++ log gets when the environment sets none: <c>ERROR</c>, so that warnings such as
+    /// <c>Could not initialize NNPACK! Reason: Unsupported hardware.</c> stay off stderr.
+    /// </summary>
+    public const string DefaultNativeLogLevel = "ERROR";
+
     private static readonly Lazy<Exception?> s_initialisation = new(Initialise, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>Makes sure TorchSharp's native library is loaded.</summary>
@@ -23,6 +32,24 @@ public static partial class TorchRuntime
         {
             throw error;
         }
+    }
+
+    /// <summary>
+    /// Sets the level of libtorch's own C++ log (<see cref="NativeLogLevelVariable"/>) in the process's native
+    /// environment, where libtorch reads it when it loads: call it before the first torch call (an application's
+    /// <c>--verbose</c> sets <c>WARNING</c>). Without a call, <see cref="EnsureInitialized"/> sets
+    /// <see cref="DefaultNativeLogLevel"/> unless the environment already names a level.
+    /// </summary>
+    /// <param name="level"><c>INFO</c>, <c>WARNING</c>, <c>ERROR</c> or <c>FATAL</c>.</param>
+    /// <returns>
+    /// Whether Saliency has not loaded libtorch yet. It is too late either way once the application itself has made a
+    /// torch call: an application that uses TorchSharp before creating a host calls this (or <see cref="EnsureInitialized"/>) first.
+    /// </returns>
+    public static bool SetNativeLogLevel(string level)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(level);
+        NativeEnvironment.Set(NativeLogLevelVariable, level);
+        return !s_initialisation.IsValueCreated;
     }
 
     /// <summary>Explains why TorchSharp's native library failed to load.</summary>
@@ -57,6 +84,13 @@ public static partial class TorchRuntime
 
     private static Exception? Initialise()
     {
+        // libtorch reads its log level with getenv when it loads; Environment.SetEnvironmentVariable does not reach
+        // the native environment on Unix, so the default goes through libc (NativeEnvironment).
+        if (string.IsNullOrEmpty(NativeEnvironment.Get(NativeLogLevelVariable)))
+        {
+            NativeEnvironment.Set(NativeLogLevelVariable, DefaultNativeLogLevel);
+        }
+
         // When loading fails, TorchSharp prints pages of its own search trace; keep it out of the user's output
         // (the exception we throw says what matters, and carries TorchSharp's exception as its inner exception).
         var (output, error) = (Console.Out, Console.Error);
