@@ -68,7 +68,7 @@ public sealed class DatasetRunTests : IDisposable
     [Fact]
     public void A_killed_run_is_finished_by_resume_which_skips_complete_images_and_redoes_the_rest()
     {
-        var folder = Copies("in", 120);
+        var folder = Copies("in", 60);
         using (var process = Cli.Start(new Dictionary<string, string>(), "explain", folder, "-b", "1", "--out", _temp["out"]))
         {
             WaitForManifestLines(process, _temp["out/manifest.jsonl"], 4);
@@ -77,7 +77,7 @@ public sealed class DatasetRunTests : IDisposable
         }
 
         var before = Manifest(_temp["out/manifest.jsonl"]);
-        before.Count.Should().BeInRange(4, 119, "the run was killed part-way");
+        before.Count.Should().BeInRange(4, 59, "the run was killed part-way");
         var damaged = Path.Combine(_temp["out"], before[1].Outputs[0].File);
         File.WriteAllBytes(damaged, [1, 2, 3]);
         var kept = Path.Combine(_temp["out"], before[0].Outputs[0].File);
@@ -87,11 +87,11 @@ public sealed class DatasetRunTests : IDisposable
 
         run.ExitCode.Should().Be(0, run.ToString());
         var skipped = before.Count - 1;
-        run.Out.Should().Contain($"Explained {120 - skipped} of 120 image(s)").And.Contain($"; {skipped} skipped (already complete)");
+        run.Out.Should().Contain($"Explained {60 - skipped} of 60 image(s)").And.Contain($"; {skipped} skipped (already complete)");
         File.GetLastWriteTimeUtc(kept).Should().Be(keptTime, "a complete image is not redone");
         File.ReadAllBytes(damaged).Should().NotEqual(new byte[] { 1, 2, 3 }, "an output whose hash no longer matches is redone");
         var latest = Manifest(_temp["out/manifest.jsonl"]).GroupBy(e => e.Image).Select(g => g.Last()).ToList();
-        latest.Should().HaveCount(120).And.OnlyContain(e => e.Status == "explained");
+        latest.Should().HaveCount(60).And.OnlyContain(e => e.Status == "explained");
         OutputFiles(_temp["out"], except: "manifest.").Should().Equal(latest.SelectMany(e => e.Outputs.Select(o => o.File)).Order(StringComparer.Ordinal));
     }
 
