@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Methods;
@@ -14,6 +15,9 @@ namespace Saliency.Methods;
 /// </remarks>
 public sealed class AblationCam : ISaliencyMethod
 {
+    // A static Scalar: a converted number is a temporary Scalar the GC may finalise during the call.
+    private static readonly Scalar s_ablated = 1e7.ToScalar();
+
     /// <inheritdoc />
     public MethodDescriptor Descriptor { get; } = new(
         "ablation-cam",
@@ -38,7 +42,7 @@ public sealed class AblationCam : ISaliencyMethod
         {
             var a = activations.narrow(0, item, 1);
             var minimum = a.min();
-            var value = minimum.item<float>() == 0 ? zeros_like(minimum) : minimum - 1e7;
+            var value = minimum.item<float>() == 0 ? zeros_like(minimum) : minimum.sub(s_ablated);
 
             // Row k: the item's layer output with channel k replaced by the ablation value.
             var ablated = where(ablate, value, a.unsqueeze(1).expand(1, channels, channels, a.shape[2], a.shape[3]))[0];

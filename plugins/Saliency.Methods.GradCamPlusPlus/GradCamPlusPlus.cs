@@ -15,6 +15,7 @@ public sealed class GradCamPlusPlus : CamMethod
     private static readonly Scalar s_zero = 0.0.ToScalar();
     private static readonly Scalar s_two = 2.0.ToScalar();
     private static readonly Scalar s_epsilon = 1e-6.ToScalar();
+    private static readonly Scalar s_one = 1.0.ToScalar();
 
     /// <inheritdoc />
     public override MethodDescriptor Descriptor { get; } = new(
@@ -34,7 +35,7 @@ public sealed class GradCamPlusPlus : CamMethod
         var g2 = g * g;
         var g3 = g2 * g;
         var sums = context.Activations.sum([2, 3], keepdim: true);
-        var alpha = g2 / ((g2 * s_two) + (sums * g3) + s_epsilon);
+        var alpha = g2 / (g2 * s_two).add(sums * g3, s_one).add(s_epsilon, s_one);
         alpha = where(g.ne(s_zero), alpha, zeros_like(alpha));
         return (g.relu() * alpha).sum([2, 3]);
     }

@@ -83,7 +83,7 @@ public sealed class IntegratedGradients : ISaliencyMethod
             var owners = tensor(items, device: context.Device);
             var alpha = tensor(alphas, device: context.Device).to(input.dtype).view(-1, 1, 1, 1);
             var weight = tensor(weights, device: context.Device).to(input.dtype).view(-1, 1, 1, 1);
-            var scaled = baseline.index_select(0, owners) + (alpha * difference.index_select(0, owners));
+            var scaled = baseline.index_select(0, owners).add(alpha * difference.index_select(0, owners), s_one);
             integral.index_add_(0, owners, context.InputGradientsAt(scaled, owners, chunk) * weight, s_one);
         }
 

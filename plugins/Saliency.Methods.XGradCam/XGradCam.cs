@@ -11,6 +11,7 @@ namespace Saliency.Methods;
 public sealed class XGradCam : CamMethod
 {
     private static readonly Scalar s_epsilon = 1e-7.ToScalar();
+    private static readonly Scalar s_one = 1.0.ToScalar();
 
     /// <inheritdoc />
     public override MethodDescriptor Descriptor { get; } = new(
@@ -27,6 +28,6 @@ public sealed class XGradCam : CamMethod
     {
         ArgumentNullException.ThrowIfNull(context);
         var a = context.Activations;
-        return (context.LayerGradients * a).sum([2, 3]) / (a.sum([2, 3]) + s_epsilon);
+        return (context.LayerGradients * a).sum([2, 3]) / a.sum([2, 3]).add(s_epsilon, s_one);
     }
 }

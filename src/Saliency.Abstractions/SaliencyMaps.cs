@@ -26,6 +26,10 @@ public static class SaliencyMaps
     // converted number can be finalised while libtorch still reads it. Scalars here are static or disposed by us.
     private static readonly Scalar s_zero = 0.0.ToScalar();
 
+    // add's alpha: its one-argument overloads convert 1 to a temporary Scalar, which the GC may
+    // finalise during the call (seen as libtorch's "Expected false to be true" from Scalar::toFloat under load).
+    private static readonly Scalar s_one = 1.0.ToScalar();
+
     /// <summary>Upsamples maps <c>[B,h,w]</c> to <c>[B,H,W]</c>.</summary>
     /// <param name="maps">Maps at layer resolution.</param>
     /// <param name="height">Output height <c>H</c>.</param>
@@ -62,7 +66,7 @@ public static class SaliencyMaps
         using var eps = epsilon.ToScalar();
         var flat = maps.flatten(1);
         var shifted = flat - flat.amin([1], keepdim: true);
-        var denominator = shifted.amax([1], keepdim: true).add(eps);
+        var denominator = shifted.amax([1], keepdim: true).add(eps, s_one);
         Tensor normalised;
         if (epsilon > 0)
         {

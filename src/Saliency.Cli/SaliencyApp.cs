@@ -23,7 +23,7 @@ internal static class SaliencyApp
         }
         catch (Exception e)
         {
-            return Report(e, console, verbose: args.Contains("--verbose", StringComparer.Ordinal) || args.Contains("-v", StringComparer.Ordinal));
+            return Report(OptionErrors.Explain(e, args), console, verbose: args.Contains("--verbose", StringComparer.Ordinal) || args.Contains("-v", StringComparer.Ordinal));
         }
     }
 

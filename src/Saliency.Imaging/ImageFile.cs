@@ -19,7 +19,7 @@ public static class ImageFile
     public static SKBitmap Load(string path, ImageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(path);
-        return Decode(ReadAll(path), path, limits);
+        return Decode(ReadAll(path, limits ?? ImageLimits.Default), path, limits);
     }
 
     /// <summary>Decodes PNG or JPEG bytes as <see cref="Load"/> does.</summary>
@@ -74,7 +74,15 @@ public static class ImageFile
         data.SaveTo(file);
     }
 
-    private static byte[] ReadAll(string path)
+    /// <summary>How much of a file is read to tell its format before the rest is read (PNG and JPEG say it in 3 bytes).</summary>
+    private const int HeaderBytes = 64 * 1024;
+
+    /// <summary>
+    /// The file's bytes, read only when they can be an image within <paramref name="limits"/>: special files are refused
+    /// from their type (never opened), other formats from their first bytes, and files larger than any PNG or JPEG
+    /// within the pixel limit from their size; nothing is read unbounded.
+    /// </summary>
+    private static byte[] ReadAll(string path, ImageLimits limits)
     {
         if (Directory.Exists(path))
         {
@@ -86,15 +94,45 @@ public static class ImageFile
             throw new ImageException(path, "file not found");
         }
 
+        if (FileKind.NotRegular(path) is { } kind)
+        {
+            throw new ImageException(path, $"cannot read: it is {kind}; pass image files");
+        }
+
         try
         {
-            return File.ReadAllBytes(path);
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+            var length = stream.Length;
+            var header = new byte[(int)Math.Min(length, HeaderBytes)];
+            stream.ReadExactly(header);
+            if (!IsPng(header) && !IsJpeg(header))
+            {
+                return header;
+            }
+
+            var most = MaxEncodedBytes(limits);
+            if (length > most)
+            {
+                throw new ImageException(path, $"file too large: {length:N0} bytes is more than a PNG or JPEG within the {limits.MaxPixels:N0}-pixel limit takes ({most:N0} bytes; not read)");
+            }
+
+            var bytes = new byte[length];
+            header.CopyTo(bytes, 0);
+            stream.ReadExactly(bytes.AsSpan(header.Length));
+            return bytes;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             throw new ImageException(path, $"cannot read: {e.Message}", e);
         }
     }
+
+    /// <summary>The largest encoded image within the limits: 8 bytes per pixel (16-bit RGBA, stored) and 1 MiB of chunks.</summary>
+    private static long MaxEncodedBytes(ImageLimits limits) => Math.Min((long)limits.MaxWidth * limits.MaxHeight, limits.MaxPixels) * 8 + (1 << 20);
+
+    private static bool IsPng(byte[] bytes) => bytes.Length >= 4 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G';
+
+    private static bool IsJpeg(byte[] bytes) => bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
 
     private static string Unrecognised(byte[] bytes)
     {
@@ -103,8 +141,8 @@ public static class ImageFile
             return "empty file, not an image";
         }
 
-        var png = bytes.Length >= 4 && bytes[0] == 0x89 && bytes[1] == (byte)'P' && bytes[2] == (byte)'N' && bytes[3] == (byte)'G';
-        var jpeg = bytes.Length >= 3 && bytes[0] == 0xFF && bytes[1] == 0xD8 && bytes[2] == 0xFF;
+        var png = IsPng(bytes);
+        var jpeg = IsJpeg(bytes);
         return png || jpeg
             ? $"corrupt {(png ? "PNG" : "JPEG")} image: its header cannot be decoded"
             : "not a PNG or JPEG image (unrecognised content)";

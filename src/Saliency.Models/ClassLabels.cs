@@ -9,6 +9,7 @@ namespace Saliency.Models;
 public sealed class ClassLabels
 {
     private readonly IReadOnlyList<string> _names;
+    private readonly string[] _slugs;
 
     /// <summary>Creates the labels; an empty list means the classes have no names (indices only).</summary>
     /// <param name="names">The class names, by index.</param>
@@ -16,6 +17,7 @@ public sealed class ClassLabels
     {
         ArgumentNullException.ThrowIfNull(names);
         _names = names;
+        _slugs = UniqueSlugs(names);
     }
 
     /// <summary>Labels for a model whose classes have no names.</summary>
@@ -26,10 +28,17 @@ public sealed class ClassLabels
     /// <returns>The name.</returns>
     public string Name(long index) => index >= 0 && index < _names.Count ? _names[(int)index] : index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The class name made safe for file and key names (<c>Ankle boot</c> → <c>ankle-boot</c>), or the index.</summary>
+    /// <summary>The number of named classes (0 when the classes have no names).</summary>
+    public int Count => _names.Count;
+
+    /// <summary>
+    /// The class name made safe for file and key names (<c>Ankle boot</c> → <c>ankle-boot</c>), or the index. Slugs are
+    /// unique: names that would share one (<c>b/x</c> and <c>B X</c>) each get their class index appended
+    /// (<c>b-x-3</c>, <c>b-x-7</c>), and a name without letters or digits is its index.
+    /// </summary>
     /// <param name="index">The class index.</param>
     /// <returns>The slug.</returns>
-    public string Slug(long index) => ToSlug(Name(index));
+    public string Slug(long index) => index >= 0 && index < _slugs.Length ? _slugs[index] : Name(index);
 
     /// <summary>Resolves a class index or name to an index.</summary>
     /// <param name="text">An index (<c>7</c>) or a name (<c>sneaker</c>, <c>Ankle boot</c>, <c>ankle-boot</c>).</param>
@@ -52,12 +61,21 @@ public sealed class ClassLabels
         }
 
         var slug = ToSlug(trimmed);
-        for (var i = 0; i < _names.Count; i++)
+        var exact = Array.IndexOf(_slugs, slug);
+        if (exact >= 0)
         {
-            if (ToSlug(_names[i]) == slug)
-            {
-                return i;
-            }
+            return exact;
+        }
+
+        var named = Enumerable.Range(0, _names.Count).Where(i => ToSlug(_names[i]) == slug).ToList();
+        if (named.Count == 1)
+        {
+            return named[0];
+        }
+
+        if (named.Count > 1)
+        {
+            throw new ArgumentException($"Label '{trimmed}' names {named.Count} classes ({string.Join(", ", named.Select(i => $"{i} '{_names[i]}'"))}); give the class index or {string.Join(" or ", named.Select(i => _slugs[i]))}.");
         }
 
         if (_names.Count == 0)
@@ -66,7 +84,32 @@ public sealed class ClassLabels
         }
 
         var hint = NameSuggestions.DidYouMean(slug, _names.Select(ToSlug));
-        throw new ArgumentException($"Unknown label '{trimmed}'.{hint} Labels: {string.Join(", ", _names.Select(ToSlug))}.");
+        throw new ArgumentException($"Unknown label '{trimmed}'.{hint} Labels: {string.Join(", ", _slugs)}.");
+    }
+
+    private static string[] UniqueSlugs(IReadOnlyList<string> names)
+    {
+        var slugs = names.Select(ToSlug).ToArray();
+        var shared = slugs.GroupBy(s => s, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        var taken = new HashSet<string>(slugs.Where(s => s.Length > 0 && !shared.Contains(s)), StringComparer.Ordinal);
+        for (var i = 0; i < slugs.Length; i++)
+        {
+            if (slugs[i].Length > 0 && !shared.Contains(slugs[i]))
+            {
+                continue;
+            }
+
+            var index = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var unique = slugs[i].Length == 0 ? index : $"{slugs[i]}-{index}";
+            while (!taken.Add(unique))
+            {
+                unique += "-" + index;
+            }
+
+            slugs[i] = unique;
+        }
+
+        return slugs;
     }
 
     private static string ToSlug(string name)

@@ -117,8 +117,8 @@ public sealed class BadInputTests : IDisposable
         var run = Cli.Run("explain", first, second, "--out", _temp["out"]);
 
         run.ExitCode.Should().Be(1, run.ToString());
-        OneErrorLine(run).Should().Be($"error: {second}: its outputs (canvas-01.*) would overwrite those of {first}; rename it or explain it in a separate run");
-        Directory.GetFiles(_temp["out"]).Should().ContainSingle();
+        OneErrorLine(run).Should().Be($"error: {second}: its outputs (canvas-01.*) would overwrite those of {first}; rename it, explain its folder with --recursive, or explain it in a separate run");
+        Directory.GetFiles(_temp["out"], "*.png").Should().ContainSingle();
     }
 
     [Fact]
@@ -236,8 +236,8 @@ public sealed class BadInputTests : IDisposable
         var run = Cli.Run("explain", images[0], images[1], "--targets-from", _temp["targets.csv"], "--out", _temp["out"]);
 
         run.ExitCode.Should().Be(1, run.ToString());
-        OneErrorLine(run).Should().StartWith("error: Unknown label 'bagg'. Did you mean 'bag'?");
-        Directory.GetFiles(_temp["out"]).Select(Path.GetFileName).Should().Equal("canvas-01.grad-cam.bag.png");
+        OneErrorLine(run).Should().StartWith($"error: {images[1]}: {_temp["targets.csv"]}:2: Unknown label 'bagg'. Did you mean 'bag'?");
+        Directory.GetFiles(_temp["out"], "*.png").Select(Path.GetFileName).Should().Equal("canvas-01.grad-cam.bag.png");
         run.Out.Should().Contain($"1 failed: {images[1]}");
     }
 
@@ -304,7 +304,7 @@ public sealed class BadInputTests : IDisposable
     {
         run.ExitCode.Should().Be(1, run.ToString());
         OneErrorLine(run).Should().StartWith($"error: {_temp[name]}: {problem}");
-        Directory.GetFiles(_temp["out"]).Should().ContainSingle("the good image is still explained").Which.Should().Match("*/canvas-01.grad-cam.*.png");
+        Directory.GetFiles(_temp["out"], "*.png").Should().ContainSingle("the good image is still explained").Which.Should().Match("*/canvas-01.grad-cam.*.png");
         run.Out.Should().Contain($"Explained 1 of 2 image(s)").And.Contain($"1 failed: {_temp[name]}");
     }
 

@@ -81,9 +81,9 @@ public sealed class EndToEndTests : IDisposable
         var fromCsv = Cli.Run("explain", images[0], images[1], "--targets-from", csv, "--out", _temp["csv"]);
 
         byLabel.ExitCode.Should().Be(0, byLabel.ToString());
-        Directory.GetFiles(_temp["labels"]).Select(Path.GetFileName).Should().BeEquivalentTo(["canvas-01.grad-cam.bag.png", "canvas-01.grad-cam.dress.png"]);
+        Directory.GetFiles(_temp["labels"], "*.png").Select(Path.GetFileName).Should().BeEquivalentTo(["canvas-01.grad-cam.bag.png", "canvas-01.grad-cam.dress.png"]);
         fromCsv.ExitCode.Should().Be(0, fromCsv.ToString());
-        Directory.GetFiles(_temp["csv"]).Select(Path.GetFileName).Should().BeEquivalentTo(
+        Directory.GetFiles(_temp["csv"], "*.png").Select(Path.GetFileName).Should().BeEquivalentTo(
             ["canvas-01.grad-cam.sneaker.png", "canvas-01.grad-cam.t-shirt-top.png", "canvas-02.grad-cam.ankle-boot.png"]);
     }
 
@@ -102,7 +102,7 @@ public sealed class EndToEndTests : IDisposable
         run.ExitCode.Should().Be(0, run.ToString());
         Png.Size(_temp["out/red.cam.dog.png"]).Should().Be((40, 30));
         Png.Size(_temp["out/blue.guided-backprop.dog.png"]).Should().Be((64, 64));
-        Directory.GetFiles(_temp["out"]).Should().HaveCount(6);
+        Directory.GetFiles(_temp["out"], "*.png").Should().HaveCount(6);
     }
 
     [Fact]
@@ -116,7 +116,7 @@ public sealed class EndToEndTests : IDisposable
         var run = Cli.Run("explain", _temp["a.png"], "--model", UserModelPath(), "--weights", weights, "--out", _temp["out"]);
 
         run.ExitCode.Should().Be(0, run.ToString());
-        Directory.GetFiles(_temp["out"]).Should().ContainSingle();
+        Directory.GetFiles(_temp["out"], "*.png").Should().ContainSingle();
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class EndToEndTests : IDisposable
         withoutWeights.ExitCode.Should().Be(2);
         withoutWeights.ErrorLines.Should().Equal("error: Model 'resnet18' has no bundled weights: pass --weights FILE.safetensors.");
         explained.ExitCode.Should().Be(0, explained.ToString());
-        var files = Directory.GetFiles(_temp["out"]);
+        var files = Directory.GetFiles(_temp["out"], "*.png");
         files.Should().HaveCount(2);
         files.Select(Png.Size).Should().AllBeEquivalentTo((80, 60));
     }

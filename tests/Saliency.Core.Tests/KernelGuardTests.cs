@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -189,6 +190,74 @@ public sealed class KernelGuardTests
         }
     }
 
+    [Fact]
+    public void Kernel_checks_never_run_under_explanations_on_other_threads_and_concurrent_explanations_all_succeed()
+    {
+        // The self-check and the route change process-wide libtorch settings (thread count, oneDNN). Four threads
+        // explain on their own models while a fifth keeps starting checks (each fresh guard checks once): a check must
+        // wait for the passes in flight, and passes wait for a check. The probe method and the slow fake check each
+        // look for the other running. CI runs 600 calls; SALIENCY_STRESS_CALLS=200000 runs the long version.
+        var calls = int.TryParse(Environment.GetEnvironmentVariable("SALIENCY_STRESS_CALLS"), out var asked) && asked >= 4 ? asked : 600;
+        var probe = new OverlapProbe();
+        var failures = new ConcurrentQueue<Exception>();
+        var explained = 0;
+        var workers = Enumerable.Range(0, 4).Select(seed => new Thread(() =>
+        {
+            try
+            {
+                using var host = SaliencyHost.Create(new SaliencyHostOptions
+                {
+                    UseDefaultPluginDirectory = false,
+                    UseEnvironmentPluginPath = false,
+                    HotReload = false,
+                    Device = "cpu",
+                    KernelCheck = KernelCheckMode.Off,
+                });
+                host.Register(new ProbedGradCam(probe));
+                using var net = new GapLinearNet();
+                var model = ExplainableModule.Create(net, ["features"], "fc");
+                using var input = randn([2, 1, 4, 4], generator: new Generator((ulong)seed + 1));
+                for (var i = 0; i < calls / 4; i++)
+                {
+                    using var result = host.Explain(model, input, new ExplainRequest("probed-grad-cam"));
+                    Interlocked.Increment(ref explained);
+                }
+            }
+            catch (Exception e)
+            {
+                failures.Enqueue(e);
+            }
+        })).ToList();
+        var checks = 0;
+        var done = false;
+        var checker = new Thread(() =>
+        {
+            while (!Volatile.Read(ref done))
+            {
+                var guard = new KernelGuard(
+                    device =>
+                    {
+                        probe.Check();
+                        Interlocked.Increment(ref checks);
+                        return new KernelCheckReport(device.ToString(), true, [], TimeSpan.Zero);
+                    },
+                    () => true);
+                guard.Ensure(Cpu, KernelCheckMode.Auto);
+            }
+        });
+
+        workers.ForEach(w => w.Start());
+        checker.Start();
+        workers.ForEach(w => w.Join());
+        Volatile.Write(ref done, true);
+        checker.Join();
+
+        failures.Should().BeEmpty();
+        explained.Should().Be(calls / 4 * 4);
+        checks.Should().BeGreaterThan(0);
+        probe.Overlaps.Should().Be(0, "no check ran while a pass was in flight");
+    }
+
     private static SaliencyHost Host(KernelGuard guard, KernelCheckMode mode, RecordingLogger? logger)
     {
         var host = SaliencyHost.Create(new SaliencyHostOptions
@@ -237,5 +306,50 @@ public sealed class KernelGuardTests
         public override MethodDescriptor Descriptor { get; } = new("test-grad-cam", "Grad-CAM (test)", "Grad-CAM registered in process.", MethodRequirements.LayerGradients);
 
         protected override Tensor GetCamWeights(IExplanationContext context) => context.LayerGradients.mean([2, 3]);
+    }
+
+    /// <summary>Counts passes in flight and checks in flight, and any moment where both run.</summary>
+    private sealed class OverlapProbe
+    {
+        private int _passes;
+        private int _checks;
+        private int _overlaps;
+
+        public int Overlaps => Volatile.Read(ref _overlaps);
+
+        public void Pass()
+        {
+            Interlocked.Increment(ref _passes);
+            if (Volatile.Read(ref _checks) > 0)
+            {
+                Interlocked.Increment(ref _overlaps);
+            }
+
+            Thread.SpinWait(2000);
+            Interlocked.Decrement(ref _passes);
+        }
+
+        public void Check()
+        {
+            Interlocked.Increment(ref _checks);
+            Thread.Sleep(2);
+            if (Volatile.Read(ref _passes) > 0)
+            {
+                Interlocked.Increment(ref _overlaps);
+            }
+
+            Interlocked.Decrement(ref _checks);
+        }
+    }
+
+    private sealed class ProbedGradCam(OverlapProbe probe) : CamMethod
+    {
+        public override MethodDescriptor Descriptor { get; } = new("probed-grad-cam", "Grad-CAM (probed)", "Grad-CAM that reports when it runs.", MethodRequirements.LayerGradients);
+
+        protected override Tensor GetCamWeights(IExplanationContext context)
+        {
+            probe.Pass();
+            return context.LayerGradients.mean([2, 3]);
+        }
     }
 }

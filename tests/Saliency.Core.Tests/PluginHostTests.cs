@@ -296,6 +296,72 @@ public sealed class PluginHostTests : IDisposable
     }
 
     [Fact]
+    public void A_plugin_folder_symlinked_into_a_directory_writable_by_others_is_refused_by_its_real_path()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var shared = Directory.CreateTempSubdirectory("saliency-shared-").FullName;
+        try
+        {
+            var real = Path.Combine(shared, Plugin);
+            Directory.CreateDirectory(real);
+            foreach (var file in Directory.GetFiles(PluginSandbox.BuiltPlugin("ConstantMapV1")))
+            {
+                File.Copy(file, Path.Combine(real, Path.GetFileName(file)));
+            }
+
+            File.SetUnixFileMode(real, (UnixFileMode)0b111_101_101);
+            File.SetUnixFileMode(shared, (UnixFileMode)0b111_111_111);
+            Directory.CreateSymbolicLink(Path.Combine(_sandbox.Root, Plugin), real);
+
+            using var host = _sandbox.CreateHost();
+
+            host.Methods.Should().BeEmpty();
+            var info = host.Plugins.Single();
+            info.Status.Should().Be(PluginStatus.Refused);
+            info.Error.Should().StartWith($"{shared}, a folder above {real} ({Path.Combine(_sandbox.Root, Plugin)} resolves to {real}), is writable by others")
+                .And.Contain($"chmod go-w {shared}");
+        }
+        finally
+        {
+            File.SetUnixFileMode(shared, (UnixFileMode)0b111_000_000);
+            Directory.Delete(shared, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void A_plugin_directory_made_writable_while_serving_keeps_the_verified_version_and_reports_the_refusal()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var assembly = _sandbox.Install("ConstantMapV1", Plugin);
+        using var host = _sandbox.CreateHost();
+        MapValue(host).Should().Be(0.25f);
+        var folder = Path.Combine(_sandbox.Root, Plugin);
+
+        File.SetUnixFileMode(folder, (UnixFileMode)0b111_111_111);
+        _sandbox.Install("ConstantMapV2", Plugin);
+        var deadline = DateTime.UtcNow + Bound;
+        while (host.Plugins.Single().Status != PluginStatus.Refused && DateTime.UtcNow < deadline)
+        {
+            Thread.Sleep(20);
+        }
+
+        var info = host.Plugins.Single();
+        info.Status.Should().Be(PluginStatus.Refused);
+        info.Error.Should().Be($"{folder} is writable by others, so anyone who can write there could run code in this process; fix with 'chmod go-w {folder}' or set AllowWritablePluginDirectories; version 1 (verified when loaded) keeps serving");
+        info.Methods.Should().Equal("constant-map");
+        MapValue(host).Should().Be(0.25f, "the verified version 1 still serves");
+        _sandbox.Logger.Messages.Should().Contain(m => m.Contains($"Plugin {assembly} refused: {folder} is writable by others", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void With_an_allow_list_only_listed_hashes_load()
     {
         var path = _sandbox.Install("ConstantMapV1", Plugin);

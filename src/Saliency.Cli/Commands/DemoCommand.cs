@@ -50,6 +50,12 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var colormap = Colormap.Parse(settings.Colormap);
+        if (Directory.Exists(settings.Out))
+        {
+            throw new ArgumentException($"-o {settings.Out} is a folder; give the figure's file name, e.g. {Path.Combine(settings.Out, "demo.png")}.");
+        }
+
+        OutputFolder.Create("-o", settings.Out, Path.GetDirectoryName(Path.GetFullPath(settings.Out))!);
         using var host = HostFactory.Create(settings.Device, settings.KernelCheck, console);
         var methods = MethodSelection.Resolve(host, Methods);
         using var model = ModelLoader.Load(settings, host.Device);
@@ -59,7 +65,9 @@ internal sealed class DemoCommand(CliConsole console) : Command<DemoCommand.Sett
             var (figure, rows) = new DemoFigure(host, model, methods).Render(image, name, settings.Rows, settings.Scale, colormap, settings.Alpha);
             using (figure)
             {
-                ImageFile.SavePng(figure, settings.Out);
+                using var data = figure.Encode(SKEncodedImageFormat.Png, 100)
+                    ?? throw new IOException($"Could not encode the {figure.Width}×{figure.Height} figure as PNG.");
+                AtomicFile.Commit(AtomicFile.Stage(settings.Out, data.AsSpan()), settings.Out);
                 console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Wrote {settings.Out} ({figure.Width}×{figure.Height}): {name}, rows {string.Join(", ", rows)}; columns original, {string.Join(", ", methods)}."));
             }
         }

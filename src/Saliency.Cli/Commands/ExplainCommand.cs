@@ -1,4 +1,7 @@
 using System.ComponentModel;
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using Saliency.Cli.Datasets;
 using Saliency.Cli.Explaining;
 using Saliency.Cli.Infrastructure;
 using Saliency.Cli.Modeling;
@@ -61,6 +64,18 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         [Description("Also write <image-stem>.maps.safetensors: <method>/<target>/map [[H,W]], <method>/<target>/raw, and logits.")]
         public bool SaveMaps { get; set; }
 
+        [CommandOption("-r|--recursive")]
+        [Description("Also explain the images in subfolders of the folders given; the outputs mirror the folder tree under --out.")]
+        public bool Recursive { get; set; }
+
+        [CommandOption("--resume")]
+        [Description("Skip images that --out/manifest.jsonl lists as explained with all their outputs intact (same SHA-256); redo the rest.")]
+        public bool Resume { get; set; }
+
+        [CommandOption("--shard <K/N>")]
+        [Description("Explain only shard K of N (K from 0) of the inputs sorted by name, e.g. 0/4; 'auto' reads a Kubernetes Indexed Job's or a Slurm array's index and count.")]
+        public string? Shard { get; set; }
+
         [CommandOption("--max-pixels <N>")]
         [Description("Refuse images with more pixels than this (read from the header, before decoding); sides are limited to 8192.")]
         [DefaultValue(40_000_000L)]
@@ -84,42 +99,79 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        var clock = Stopwatch.StartNew();
+        using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = StopOn(PosixSignal.SIGINT, cancel);
+        using var terminate = StopOn(PosixSignal.SIGTERM, cancel);
+
         var colormap = Colormap.Parse(settings.Colormap);
-        var paths = ImageInputs.Collect(settings.Images);
+        var shard = Shard.Parse(settings.Shard);
+        var inputs = ImageInputs.Collect(settings.Images, settings.Recursive);
         using var host = HostFactory.Create(settings.Device, settings.KernelCheck, console);
         var methods = MethodSelection.Resolve(host, settings.Methods);
         var methodOptions = MethodOptions.Resolve(host, methods, settings.Options);
         using var model = ModelLoader.Load(settings, host.Device);
         var layer = settings.Layer ?? model.Explainable.DefaultLayer;
         _ = model.Explainable.GetLayer(layer);
-        var targets = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.TargetsFrom, settings.TopK, model.Labels);
+        var targets = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.Targets.Length > 0, settings.TargetsFrom, settings.TopK, model.Labels);
+        targets.CheckClassCount(ModelProbe.Run(model, layer, [.. host.Methods.Where(m => methods.Contains(m.Id))]));
+        OutputFolder.Create("--out", settings.Out, settings.Out);
         var limits = ImageLimits.Default with { MaxPixels = settings.MaxPixels };
         var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits, settings.Score.Trim().Equals("probability", StringComparison.OrdinalIgnoreCase), methodOptions));
 
-        var (unique, clashes) = ImageInputs.SeparateClashes(paths);
-        var outcomes = ProgressDisplay.Run(console, "explaining", paths.Count, report =>
+        var clashes = ImageInputs.Clashes(inputs);
+        var mine = Owned(inputs, shard);
+        using var manifest = RunManifest.Open(settings.Out, shard.ManifestName, settings.Resume);
+        if (settings.Resume)
+        {
+            StaleTemporaries.Delete(settings.Out, mine.Select(i => inputs[i].OutputStem));
+        }
+
+        var outcomes = ProgressDisplay.Run(console, "explaining", mine.Count, report =>
         {
             var done = new List<ImageOutcome>();
-            foreach (var clash in clashes)
+            void Record(ImageOutcome outcome)
             {
-                console.Fail(clash.Error!);
-                done.Add(clash);
-            }
-
-            foreach (var batch in unique.Chunk(settings.BatchSize))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                foreach (var outcome in explainer.Run(batch))
+                if (outcome.Error is not null)
                 {
-                    if (outcome.Error is not null)
-                    {
-                        console.Fail(outcome.Error);
-                    }
-
-                    done.Add(outcome);
+                    console.Fail(outcome.Error);
                 }
 
-                report(done.Count, Path.GetFileName(batch[^1]));
+                manifest.Record(outcome);
+                done.Add(outcome);
+            }
+
+            var pending = new List<ImageInput>();
+            foreach (var position in mine)
+            {
+                var input = inputs[position];
+                if (clashes.TryGetValue(position, out var clash))
+                {
+                    Record(clash);
+                }
+                else if (settings.Resume && manifest.Complete(input.Path) is { } outputs)
+                {
+                    done.Add(new ImageOutcome(input.Path, ImageStatus.Skipped, outputs, null));
+                }
+                else
+                {
+                    pending.Add(input);
+                }
+            }
+
+            foreach (var batch in pending.Chunk(settings.BatchSize))
+            {
+                if (cancel.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                foreach (var outcome in explainer.Run(batch, cancel.Token))
+                {
+                    Record(outcome);
+                }
+
+                report(done.Count, Path.GetFileName(batch[^1].Path));
             }
 
             return done;
@@ -130,10 +182,43 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
             console.Warn(warning);
         }
 
-        var failed = outcomes.Where(o => o.Error is not null).ToList();
-        var files = outcomes.Sum(o => o.Files.Count);
-        var summary = $"Explained {outcomes.Count - failed.Count} of {outcomes.Count} image(s) with {string.Join(", ", methods)} at layer {layer}: {files} file(s) in {settings.Out}";
-        console.WriteLine(failed.Count == 0 ? summary + "." : $"{summary}; {failed.Count} failed: {string.Join(", ", failed.Select(f => f.Path))}.");
-        return failed.Count == 0 ? ExitCodes.Success : ExitCodes.SomeFailed;
+        if (cancel.IsCancellationRequested)
+        {
+            console.Error.WriteLine($"cancelled: stopped after {outcomes.Count} of {mine.Count} image(s), each written whole or not at all; rerun with --resume to finish.");
+        }
+
+        console.WriteLine(RunSummary.Format(outcomes, mine.Count, methods, layer, settings.Out, clock.Elapsed, shard));
+        return cancel.IsCancellationRequested ? ExitCodes.Cancelled
+            : outcomes.Any(o => o.Status == ImageStatus.Failed) ? ExitCodes.SomeFailed
+            : ExitCodes.Success;
     }
+
+    /// <summary>The positions of the inputs of <paramref name="shard"/>, in their given order; the partition is over the inputs sorted by output name.</summary>
+    private static List<int> Owned(IReadOnlyList<ImageInput> inputs, Shard shard)
+    {
+        if (shard.Count == 1)
+        {
+            return [.. Enumerable.Range(0, inputs.Count)];
+        }
+
+        var sorted = inputs.Select((input, position) => (input, position))
+            .OrderBy(x => x.input.OutputStem, StringComparer.Ordinal).ThenBy(x => x.input.Path, StringComparer.Ordinal).ThenBy(x => x.position)
+            .Select(x => x.position).ToList();
+        var owned = new HashSet<int>(sorted.Where((_, rank) => shard.Owns(rank)));
+        return [.. Enumerable.Range(0, inputs.Count).Where(owned.Contains)];
+    }
+
+    /// <summary>
+    /// Stops the run at <paramref name="signal"/> (Ctrl+C, or a scheduler's SIGTERM): the image being written is
+    /// finished and the summary printed; a second signal ends the process at once.
+    /// </summary>
+    private static PosixSignalRegistration StopOn(PosixSignal signal, CancellationTokenSource cancel) =>
+        PosixSignalRegistration.Create(signal, context =>
+        {
+            if (!cancel.IsCancellationRequested)
+            {
+                context.Cancel = true;
+                cancel.Cancel();
+            }
+        });
 }

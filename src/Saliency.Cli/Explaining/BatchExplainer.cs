@@ -7,7 +7,9 @@ namespace Saliency.Cli.Explaining;
 
 /// <summary>
 /// Explains one batch of image files: decodes each (a bad file fails alone), runs one forward for the logits, picks
-/// each image's targets, explains every method and target with one shared pass per layer, and writes the outputs.
+/// each image's targets, explains every method and target with one shared pass per layer, and writes the outputs
+/// (an output that cannot be written fails its image alone). Cancellation is honoured between images: the image being
+/// written is finished, the rest of the batch is left unwritten and has no outcome.
 /// </summary>
 internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, ExplainOptions options)
 {
@@ -20,8 +22,10 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
     /// <summary>The methods' caveats so far (for example, ReLUs Guided Backprop could not guide), each once.</summary>
     public IReadOnlyCollection<string> Warnings => _warnings;
 
-    public IReadOnlyList<ImageOutcome> Run(IReadOnlyList<string> paths)
+    /// <summary>The batch's outcomes, in order; an image left unwritten by cancellation has none.</summary>
+    public IReadOnlyList<ImageOutcome> Run(IReadOnlyList<ImageInput> inputs, CancellationToken cancellation = default)
     {
+        var paths = inputs.Select(i => i.Path).ToList();
         var outcomes = new ImageOutcome?[paths.Count];
         var images = new List<(int Index, SKBitmap Bitmap)>();
         try
@@ -40,7 +44,7 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
 
             if (images.Count > 0)
             {
-                Explain(paths, images, outcomes);
+                Explain(inputs, images, outcomes, cancellation);
             }
         }
         finally
@@ -51,11 +55,12 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
             }
         }
 
-        return outcomes!;
+        return [.. outcomes.OfType<ImageOutcome>()];
     }
 
-    private void Explain(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, ImageOutcome?[] outcomes)
+    private void Explain(IReadOnlyList<ImageInput> inputs, List<(int Index, SKBitmap Bitmap)> images, ImageOutcome?[] outcomes, CancellationToken cancellation)
     {
+        var paths = inputs.Select(i => i.Path).ToList();
         using var scope = NewDisposeScope();
         var batch = ImageTensors.ToBatch([.. images.Select(i => i.Bitmap)], model.Input);
         var logits = Predict(batch);
@@ -78,6 +83,17 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
 
             for (var item = 0; item < subjects.Count; item++)
             {
+                if (cancellation.IsCancellationRequested)
+                {
+                    // Leave the rest unwritten; failures already known (bad files, bad CSV rows) are still reported.
+                    foreach (var rest in subjects.Skip(item))
+                    {
+                        outcomes[rest.Index] = null;
+                    }
+
+                    break;
+                }
+
                 var subject = subjects[item];
                 var explanations = new List<Explanation>();
                 for (var m = 0; m < options.Methods.Count; m++)
@@ -88,7 +104,7 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
                     }
                 }
 
-                outcomes[subject.Index] = _writer.Write(paths[subject.Index], subject.Bitmap, explanations, logits[subject.Row]);
+                outcomes[subject.Index] = _writer.Write(inputs[subject.Index], subject.Bitmap, explanations, logits[subject.Row]);
             }
         }
         finally
@@ -103,7 +119,7 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
     /// <summary>Each image's logits, from one forward pass without gradients.</summary>
     private float[][] Predict(Tensor batch)
     {
-        using var capture = SaliencyEngine.Capture(model.Explainable, batch, options.Layer, gradients: false);
+        using var capture = ModelProbe.Guard(model, () => SaliencyEngine.Capture(model.Explainable, batch, options.Layer, gradients: false));
         return [.. Enumerable.Range(0, (int)batch.shape[0]).Select(i => capture.Logits[i].cpu().data<float>().ToArray())];
     }
 
@@ -120,7 +136,7 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
             }
             catch (ArgumentException e)
             {
-                outcomes[index] = ImageOutcome.Failed(paths[index], e.Message);
+                outcomes[index] = ImageOutcome.Failed(paths[index], $"{paths[index]}: {e.Message}");
             }
         }
 

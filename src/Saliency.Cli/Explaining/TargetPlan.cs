@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text;
 using Saliency.Models;
 
 namespace Saliency.Cli.Explaining;
@@ -10,12 +11,12 @@ namespace Saliency.Cli.Explaining;
 internal sealed class TargetPlan
 {
     private readonly IReadOnlyList<string>? _explicit;
-    private readonly IReadOnlyDictionary<string, IReadOnlyList<string>>? _perImage;
+    private readonly IReadOnlyDictionary<string, TargetRow>? _perImage;
     private readonly string? _perImageSource;
     private readonly int _topK;
     private readonly ClassLabels _labels;
 
-    private TargetPlan(ClassLabels labels, IReadOnlyList<string>? @explicit, IReadOnlyDictionary<string, IReadOnlyList<string>>? perImage, string? perImageSource, int topK)
+    private TargetPlan(ClassLabels labels, IReadOnlyList<string>? @explicit, IReadOnlyDictionary<string, TargetRow>? perImage, string? perImageSource, int topK)
     {
         _labels = labels;
         _explicit = @explicit;
@@ -25,11 +26,21 @@ internal sealed class TargetPlan
     }
 
     /// <summary>Builds the plan; explicit targets are checked against the labels now.</summary>
+    /// <param name="targets">The <c>--target</c> values, split at commas.</param>
+    /// <param name="given">Whether <c>--target</c> was given at all (an empty value is refused, not ignored).</param>
+    /// <param name="targetsFrom">The <c>--targets-from</c> CSV.</param>
+    /// <param name="topK">The <c>--top-k</c> value.</param>
+    /// <param name="labels">The model's labels.</param>
     /// <exception cref="ArgumentException">Options conflict, a label is unknown, an index is out of range, or the CSV is malformed.</exception>
-    public static TargetPlan Create(IReadOnlyList<string> targets, string? targetsFrom, int? topK, ClassLabels labels)
+    public static TargetPlan Create(IReadOnlyList<string> targets, bool given, string? targetsFrom, int? topK, ClassLabels labels)
     {
-        var given = (targets.Count > 0 ? 1 : 0) + (targetsFrom is null ? 0 : 1) + (topK is null ? 0 : 1);
-        if (given > 1)
+        if (given && targets.Count == 0)
+        {
+            throw new ArgumentException("--target is empty: give a class index or label, e.g. --target 3 or --target sneaker.");
+        }
+
+        var options = (targets.Count > 0 ? 1 : 0) + (targetsFrom is null ? 0 : 1) + (topK is null ? 0 : 1);
+        if (options > 1)
         {
             throw new ArgumentException("Give at most one of --target, --targets-from and --top-k.");
         }
@@ -54,18 +65,26 @@ internal sealed class TargetPlan
             : new TargetPlan(labels, null, null, null, topK ?? 1);
     }
 
-    /// <summary>Checks explicit targets against the model's class count, known once a forward pass has run.</summary>
-    /// <exception cref="ArgumentException">A target is out of range: the whole run is wrong, not one image.</exception>
+    /// <summary>
+    /// Checks the plan against the model's class count, known once a forward pass has run: explicit targets, every
+    /// row of the CSV, and <c>--top-k</c> (more than the classes would be cut without a word).
+    /// </summary>
+    /// <exception cref="ArgumentException">A target is out of range or unknown: the whole run is wrong, not one image.</exception>
     public void CheckClassCount(int classes)
     {
         foreach (var target in _explicit ?? [])
         {
             _ = _labels.Resolve(target, classes);
         }
+
+        if (_explicit is null && _perImage is null && _topK > classes)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--top-k {_topK} asks for more classes than the model has ({classes}); use --top-k {classes} or less."));
+        }
     }
 
     /// <summary>The classes to explain for <paramref name="imagePath"/>, given its logits.</summary>
-    /// <exception cref="ArgumentException">The image has no row in the CSV, or its row names an unknown or out-of-range class.</exception>
+    /// <exception cref="ArgumentException">The image has no row in the CSV, or its row names an unknown or out-of-range class (the message names the CSV line).</exception>
     public IReadOnlyList<long> For(string imagePath, float[] logits)
     {
         if (_explicit is not null)
@@ -77,27 +96,51 @@ internal sealed class TargetPlan
         {
             if (!_perImage.TryGetValue(Path.GetFileName(imagePath), out var row) && !_perImage.TryGetValue(imagePath, out row))
             {
-                throw new ArgumentException($"{_perImageSource} has no row for {Path.GetFileName(imagePath)}.");
+                throw new ArgumentException($"{_perImageSource} has no row for {Path.GetFileName(imagePath)}; add a line {Path.GetFileName(imagePath)},TARGET.");
             }
 
-            return [.. row.Select(t => _labels.Resolve(t, logits.Length)).Distinct()];
+            var classes = new List<long>();
+            foreach (var target in row.Targets)
+            {
+                try
+                {
+                    classes.Add(_labels.Resolve(target, logits.Length));
+                }
+                catch (ArgumentException e)
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{_perImageSource}:{row.Line}: {e.Message}"), e);
+                }
+            }
+
+            return [.. classes.Distinct()];
         }
 
         var k = Math.Min(_topK, logits.Length);
         return [.. Enumerable.Range(0, logits.Length).OrderByDescending(i => logits[i]).ThenBy(i => i).Take(k).Select(i => (long)i)];
     }
 
-    /// <summary>Reads <c>image,target[,target…]</c> rows; a first row starting with <c>image</c> is a header; <c>#</c> starts a comment.</summary>
+    /// <summary>One row of the CSV: its targets and the line it is on.</summary>
+    private sealed record TargetRow(IReadOnlyList<string> Targets, int Line);
+
+    /// <summary>
+    /// Reads <c>image,target[,target…]</c> rows (RFC 4180 quoting: <c>"a, b.png","Ankle boot"</c>); a first row starting
+    /// with <c>image</c> is a header; <c>#</c> starts a comment.
+    /// </summary>
     private static class TargetsFile
     {
-        public static IReadOnlyDictionary<string, IReadOnlyList<string>> Read(string path)
+        public static IReadOnlyDictionary<string, TargetRow> Read(string path)
         {
-            if (!File.Exists(path))
+            if (Directory.Exists(path))
             {
-                throw new ArgumentException($"Targets file {path} does not exist.");
+                throw new ArgumentException($"--targets-from {path} is a folder; give a CSV file of image,target rows.");
             }
 
-            var rows = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+            if (!File.Exists(path))
+            {
+                throw new ArgumentException($"--targets-from {path} does not exist.");
+            }
+
+            var rows = new Dictionary<string, TargetRow>(StringComparer.Ordinal);
             var number = 0;
             foreach (var line in File.ReadLines(path))
             {
@@ -108,16 +151,70 @@ internal sealed class TargetPlan
                     continue;
                 }
 
-                var cells = text.Split(',', StringSplitOptions.TrimEntries);
-                if (cells.Length < 2 || cells.Skip(1).Any(c => c.Length == 0))
+                var cells = Split(text, path, number);
+                if (cells.Count < 2 || cells.Skip(1).Any(c => c.Length == 0) || cells[0].Length == 0)
                 {
                     throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: expected image,target[,target…]; got '{text}'."));
                 }
 
-                rows[cells[0]] = cells[1..];
+                if (rows.TryGetValue(cells[0], out var earlier))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: {cells[0]} already has a row (line {earlier.Line}); put all its targets on one row."));
+                }
+
+                rows[cells[0]] = new TargetRow(cells[1..], number);
             }
 
-            return rows;
+            return rows.Count > 0 ? rows : throw new ArgumentException($"--targets-from {path} has no rows; expected image,target[,target…].");
+        }
+
+        private static List<string> Split(string text, string path, int number)
+        {
+            var cells = new List<string>();
+            var cell = new StringBuilder();
+            var quoted = false;
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (quoted)
+                {
+                    if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
+                    {
+                        cell.Append('"');
+                        i++;
+                    }
+                    else if (c == '"')
+                    {
+                        quoted = false;
+                    }
+                    else
+                    {
+                        cell.Append(c);
+                    }
+                }
+                else if (c == '"' && cell.ToString().Trim().Length == 0)
+                {
+                    cell.Clear();
+                    quoted = true;
+                }
+                else if (c == ',')
+                {
+                    cells.Add(cell.ToString().Trim());
+                    cell.Clear();
+                }
+                else
+                {
+                    cell.Append(c);
+                }
+            }
+
+            if (quoted)
+            {
+                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: a quoted field is not closed; got '{text}'."));
+            }
+
+            cells.Add(cell.ToString().Trim());
+            return cells;
         }
     }
 }

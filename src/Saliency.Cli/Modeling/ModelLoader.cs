@@ -31,9 +31,37 @@ internal static class ModelLoader
         TorchRuntime.EnsureInitialized();
         var builtIn = BuiltInModels.Find(settings.Model);
         var loaded = builtIn is not null ? LoadBuiltIn(builtIn, settings, requireWeights) : LoadUserModel(settings);
+        try
+        {
+            CheckFinite(loaded, settings.Weights);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+
         loaded.Explainable.Module.eval();
         loaded.Explainable.Module.to(device);
         return loaded;
+    }
+
+    /// <summary>Weights with NaN or infinite values make every map NaN: refuse them here, naming the first such key.</summary>
+    private static void CheckFinite(LoadedModel model, string? weights)
+    {
+        using var scope = NewDisposeScope();
+        foreach (var (name, parameter) in model.Explainable.Module.named_parameters().Select(p => (p.name, (Tensor)p.parameter)).Concat(model.Explainable.Module.named_buffers()))
+        {
+            if (parameter.is_floating_point() && parameter.numel() > 0)
+            {
+                var bad = parameter.isfinite().logical_not().sum().item<long>();
+                if (bad > 0)
+                {
+                    var source = weights is null ? $"The weights of {model.Name}" : $"Weights file {weights}";
+                    throw new SaliencyException(string.Create(CultureInfo.InvariantCulture, $"{source}: key '{name}' holds {bad} NaN or infinite value(s); the model cannot be explained with them."));
+                }
+            }
+        }
     }
 
     private static LoadedModel LoadBuiltIn(ModelDefinition definition, ModelSettings settings, bool requireWeights)
@@ -209,13 +237,21 @@ internal static class ModelLoader
             return new InputSpec(channels, height, width, mean, std);
         }
 
+        /// <summary>The largest side <c>--size</c> takes: far above any classifier's input, far below what exhausts memory.</summary>
+        public const int MaxSide = 4096;
+
         private static (int Width, int Height) ParseSize(string text)
         {
-            var parts = text.Split('x', 'X', '×');
-            if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var v) && v > 0))
+            var parts = text.Trim().Split('x', 'X', '×');
+            if (parts.Length is 1 or 2 && parts.All(p => p.Length > 0 && p.All(char.IsAsciiDigit)))
             {
-                var width = int.Parse(parts[0], CultureInfo.InvariantCulture);
-                return (width, parts.Length == 2 ? int.Parse(parts[1], CultureInfo.InvariantCulture) : width);
+                var sides = parts.Select(p => long.TryParse(p, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : long.MaxValue).ToArray();
+                if (sides.Any(v => v is < 1 or > MaxSide))
+                {
+                    throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"--size '{text}' is out of range: each side must be 1 to {MaxSide} pixels."));
+                }
+
+                return ((int)sides[0], (int)sides[^1]);
             }
 
             throw new ArgumentException($"--size '{text}' is not a size: use N (square) or WxH, e.g. 224 or 320x240.");
@@ -225,6 +261,15 @@ internal static class ModelLoader
         {
             var values = text.Split(',', StringSplitOptions.TrimEntries).Select(v =>
                 float.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var f) ? f : throw new ArgumentException($"{option} '{text}' is not a list of numbers.")).ToArray();
+            if (values.Any(v => !float.IsFinite(v)))
+            {
+                throw new ArgumentException($"{option} '{text}' must hold finite numbers (no NaN or infinity).");
+            }
+
+            if (option == "--std" && values.Any(v => v <= 0))
+            {
+                throw new ArgumentException($"--std '{text}' must be positive: pixels are divided by it.");
+            }
             if (values.Length == 1 && channels > 1)
             {
                 values = [.. Enumerable.Repeat(values[0], channels)];

@@ -31,6 +31,7 @@ public static class SaliencyEngine
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
         var kernels = KernelGuard.Default.Ensure(ForwardPass.DeviceOf(model, input), kernelCheck);
+        using var kernelSettings = KernelGuard.Pass();
         var name = layer ?? model.DefaultLayer;
         var needs = gradients ? MethodRequirements.LayerGradients : MethodRequirements.LayerActivations;
         using var pass = ForwardPass.Run(model, input, name, needs, evalMode);
@@ -54,6 +55,7 @@ public static class SaliencyEngine
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(input);
         KernelGuard.Default.Ensure(ForwardPass.DeviceOf(model, input), kernelCheck);
+        using var kernelSettings = KernelGuard.Pass();
         using var pass = ForwardPass.Run(model, input, null, PassSpec.NeedsFor(mode), evalMode);
         using var scope = NewDisposeScope();
         var gradient = pass.InputGradients(pass.ResolveTarget(new ExplainRequest("input-gradients") { Targets = targets }).Target, mode);

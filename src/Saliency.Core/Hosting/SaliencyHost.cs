@@ -208,6 +208,7 @@ public sealed class SaliencyHost : IDisposable
         var methods = _registry.Snapshot;
         var plans = ExplanationPlanner.Plan(methods, model, requests);
         var kernelWarning = CheckKernels()?.Warning;
+        using var kernelSettings = KernelGuard.Pass();
         ModelSession.MoveTo(model, Device);
 
         var perPlan = new SaliencyResult?[plans.Count];

@@ -25,7 +25,9 @@ public sealed record SaliencyHostOptions
 
     /// <summary>
     /// Whether to load from directories that group or others may write to (Unix). Plugins are code: by default such
-    /// directories are refused, because anyone who can write there could run code in this process.
+    /// directories are refused, because anyone who can write there could run code in this process. The check is made
+    /// on the real path (symlinks resolved) and on every folder above it; a folder with the sticky bit, such as
+    /// <c>/tmp</c>, is accepted above a plugin directory.
     /// </summary>
     public bool AllowWritablePluginDirectories { get; init; }
 

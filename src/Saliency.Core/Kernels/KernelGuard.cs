@@ -21,6 +21,14 @@ public sealed class KernelGuard
     /// <summary>What turning oneDNN off costs, in words (measured on resnet18 and the built-in methods; docs/benchmarks.md).</summary>
     public const string OneDnnOffCost = "explanations on the CPU take about 1.6–2.3× as long (resnet18, measured)";
 
+    /// <summary>
+    /// Explanations hold this for reading; the self-check and the route hold it for writing. Both change process-wide
+    /// libtorch state while they run (the thread count, which libtorch also hands to MKL, and the oneDNN switch), and
+    /// a guard key depends on the calling thread's thread count (an OpenMP per-thread setting), so a thread can start
+    /// a check while other threads explain: without this lock that check ran underneath their passes.
+    /// </summary>
+    private static readonly ReaderWriterLockSlim s_passes = new(LockRecursionPolicy.SupportsRecursion);
+
     private readonly Func<Device, KernelCheckReport> _check;
     private readonly Func<bool> _disableOneDnn;
     private readonly ConcurrentDictionary<string, KernelStatus> _statuses = new(StringComparer.Ordinal);
@@ -58,6 +66,39 @@ public sealed class KernelGuard
             return WithCpuWarning(cached, device);
         }
 
+        // Inside a pass (a method explaining through SaliencyEngine, on a thread whose thread count was changed) the
+        // write lock cannot be taken: check under the guard's own lock only, as before.
+        var exclusive = !s_passes.IsReadLockHeld && !s_passes.IsWriteLockHeld;
+        if (exclusive)
+        {
+            s_passes.EnterWriteLock();
+        }
+
+        try
+        {
+            return EnsureLocked(device, mode, key);
+        }
+        finally
+        {
+            if (exclusive)
+            {
+                s_passes.ExitWriteLock();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Holds off the self-check and the route while the returned scope lives: every explanation runs inside one, so
+    /// no process-wide kernel setting changes under a pass (nested scopes are allowed).
+    /// </summary>
+    internal static IDisposable Pass()
+    {
+        s_passes.EnterReadLock();
+        return new PassScope();
+    }
+
+    private KernelStatus? EnsureLocked(Device device, KernelCheckMode mode, string key)
+    {
         lock (_gate)
         {
             var status = _statuses.TryGetValue(key, out var seen) ? seen : Check(device);
@@ -73,6 +114,20 @@ public sealed class KernelGuard
             }
 
             return WithCpuWarning(status, device);
+        }
+    }
+
+    /// <summary>Leaves the read lock taken by <see cref="Pass"/>, once.</summary>
+    private sealed class PassScope : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                s_passes.ExitReadLock();
+            }
         }
     }
 

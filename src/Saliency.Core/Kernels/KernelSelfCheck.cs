@@ -17,6 +17,10 @@ namespace Saliency;
 /// </remarks>
 public static class KernelSelfCheck
 {
+    // Static Scalars: a temporary one (a converted number) may be finalised during the call.
+    private static readonly Scalar s_one = 1.0.ToScalar();
+    private static readonly Scalar s_two = 2.0.ToScalar();
+
     /// <summary>The largest error, as a fraction of the peak, that passes on a CPU (float32 round-off is ~1e-6).</summary>
     public const double CpuTolerance = 1e-3;
 
@@ -85,7 +89,7 @@ public static class KernelSelfCheck
     {
         using var scope = NewDisposeScope();
         var peak = expected.abs().max().item<double>();
-        var error = (actual.to(ScalarType.Float64, expected.device) - expected).abs().max().item<double>();
+        var error = actual.to(ScalarType.Float64, expected.device).sub(expected).abs().max().item<double>();
         return double.IsFinite(error) ? error / Math.Max(peak, double.Epsilon) : double.NaN;
     }
 
@@ -117,7 +121,7 @@ public static class KernelSelfCheck
         public static ConvolutionData Random(KernelCheckShape shape, Generator generator)
         {
             // Uniform in [-1, 1) (cheaper to draw than normal values); the weight scaled by its fan-in as in PyTorch's init.
-            Tensor Uniform(params long[] size) => (torch.rand(size, ScalarType.Float64, generator: generator) * 2) - 1;
+            Tensor Uniform(params long[] size) => torch.rand(size, ScalarType.Float64, generator: generator).mul(s_two).sub(s_one);
             return new ConvolutionData(
                 Uniform(shape.Batch, shape.InChannels, shape.Size, shape.Size),
                 Uniform(shape.OutChannels, shape.InChannels, 3, 3) / Math.Sqrt(shape.InChannels * 9),

@@ -187,12 +187,17 @@ internal sealed class PluginCatalog : IDisposable
         }
     }
 
+    /// <summary>
+    /// Refuses the plugin as it is now on disk. A version already loaded keeps serving: it was verified when it was
+    /// loaded and runs from its private shadow copy, which the refused change cannot touch.
+    /// </summary>
     private MethodChange? Refuse(MethodOwner owner, string name, string assembly, string? sha, string reason, PluginInfo? previous)
     {
-        var change = Unload(owner);
-        _infos[owner.Key] = new PluginInfo(name, assembly, PluginStatus.Refused, sha, [], reason, previous?.Version ?? 0);
-        _logger.LogError("Plugin {Path} refused: {Reason}", assembly, reason);
-        return change;
+        _loaded.TryGetValue(owner.Key, out var serving);
+        var still = serving is null ? string.Empty : $"; version {serving.Version} (verified when loaded) keeps serving";
+        _infos[owner.Key] = new PluginInfo(name, assembly, PluginStatus.Refused, sha, serving is null ? [] : previous?.Methods ?? [], reason + still, previous?.Version ?? 0);
+        _logger.LogError("Plugin {Path} refused: {Reason}{Still}", assembly, reason, still);
+        return null;
     }
 
     private MethodChange? Remove(MethodOwner owner, string name)

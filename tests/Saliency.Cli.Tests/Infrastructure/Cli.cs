@@ -38,6 +38,13 @@ public static class Cli
     /// <summary>Runs <c>dotnet saliency.dll</c> as a child process with extra environment variables (this process's stay untouched).</summary>
     public static CliRun RunProcess(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
+        using var process = Start(environment, args);
+        return process.Wait();
+    }
+
+    /// <summary>Starts <c>dotnet saliency.dll</c> as a child process (to be signalled or killed by the test).</summary>
+    public static CliProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var (name, value) in environment)
         {
@@ -50,10 +57,52 @@ public static class Cli
             start.ArgumentList.Add(arg);
         }
 
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        process.WaitForExit();
-        return new CliRun(process.ExitCode, output.Result, error.Result);
+        return new CliProcess(Process.Start(start)!);
+    }
+}
+
+/// <summary>A running saliency process whose stdout and stderr are collected.</summary>
+public sealed class CliProcess : IDisposable
+{
+    private readonly Task<string> _output;
+    private readonly Task<string> _error;
+
+    public CliProcess(Process process)
+    {
+        Process = process;
+        _output = process.StandardOutput.ReadToEndAsync();
+        _error = process.StandardError.ReadToEndAsync();
+    }
+
+    public Process Process { get; }
+
+    /// <summary>Sends a POSIX signal (INT for Ctrl+C, KILL for a crash).</summary>
+    public void Signal(string signal)
+    {
+        using var kill = Process.Start("kill", ["-" + signal, Process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>Waits for the exit (at most <paramref name="timeout"/>, then kills it and fails) and returns what it printed.</summary>
+    public CliRun Wait(TimeSpan? timeout = null)
+    {
+        if (!Process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
+        {
+            Process.Kill();
+            throw new TimeoutException("the saliency process did not exit");
+        }
+
+        Process.WaitForExit();
+        return new CliRun(Process.ExitCode, _output.Result, _error.Result);
+    }
+
+    public void Dispose()
+    {
+        if (!Process.HasExited)
+        {
+            Process.Kill();
+        }
+
+        Process.Dispose();
     }
 }
