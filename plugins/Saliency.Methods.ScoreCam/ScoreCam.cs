@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency.Methods;
@@ -11,6 +12,11 @@ namespace Saliency.Methods;
 /// <remarks><c>Raw = ReLU(Σ_k softmax_k(s)·A_k)</c> with <c>s_k = y_c(x ⊙ m_k)</c>; the map follows pytorch-grad-cam's rule.</remarks>
 public sealed class ScoreCam : ISaliencyMethod
 {
+    // Static Scalars: TorchSharp does not keep an implicitly converted Scalar alive while native code reads it.
+    private static readonly Scalar s_epsilon = 1e-8.ToScalar();
+    private static readonly Scalar s_zero = 0.ToScalar();
+    private static readonly Scalar s_one = 1.ToScalar();
+
     /// <inheritdoc />
     public MethodDescriptor Descriptor { get; } = new(
         "score-cam",
@@ -50,7 +56,7 @@ public sealed class ScoreCam : ISaliencyMethod
         using var scope = NewDisposeScope();
         var channels = activation.shape[1];
         var flat = activation[0].flatten(1);
-        var dead = flat.amax([1]).eq(0).logical_and(flat.amin([1]).eq(0));
+        var dead = flat.amax([1]).eq(s_zero).logical_and(flat.amin([1]).eq(s_zero));
         var live = dead.logical_not().nonzero().flatten();
         var liveCount = live.shape[0];
         var rows = new List<Tensor>();
@@ -60,7 +66,7 @@ public sealed class ScoreCam : ISaliencyMethod
             var values = upsampled.flatten(1);
             var low = values.amin([1], keepdim: true).unsqueeze(-1);
             var high = values.amax([1], keepdim: true).unsqueeze(-1);
-            var masks = (upsampled - low) / (high - low + 1e-8);
+            var masks = (upsampled - low) / (high - low).add_(s_epsilon, s_one);
             rows.Add(context.Input.narrow(0, item, 1) * masks.unsqueeze(1));
         }
 

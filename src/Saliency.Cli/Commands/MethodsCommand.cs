@@ -10,13 +10,26 @@ internal sealed class MethodsCommand(CliConsole console) : Command<GlobalSetting
     public override int Execute(CommandContext context, GlobalSettings settings, CancellationToken cancellationToken)
     {
         using var host = HostFactory.Create("cpu");
-        var table = new Table().AddColumns("Method", "Name", "Needs", "Options (--option)", "Description");
+        var table = new Table().AddColumns("Method", "Name", "Needs", "Description");
         foreach (var method in host.Methods)
         {
-            table.AddRow(Markup.Escape(method.Id), Markup.Escape(method.DisplayName), Markup.Escape(Needs(method)), Markup.Escape(OptionList(method)), Markup.Escape(method.Description));
+            table.AddRow(Markup.Escape(method.Id), Markup.Escape(method.DisplayName), Markup.Escape(Needs(method)), Markup.Escape(method.Description));
         }
 
         console.Out.Write(table);
+        var options = new Table().AddColumns("Method", "Option (--option KEY=VALUE)", "Default", "Meaning");
+        foreach (var method in host.Methods)
+        {
+            foreach (var option in method.Options)
+            {
+                options.AddRow(Markup.Escape(method.Id), Markup.Escape(option.Key), Markup.Escape(option.Default), Markup.Escape(option.Description));
+            }
+        }
+
+        if (options.Rows.Count > 0)
+        {
+            console.Out.Write(options);
+        }
         foreach (var plugin in host.Plugins.Where(p => p.Status != PluginStatus.Loaded))
         {
             console.Warn($"plugin {plugin.Name} was not loaded ({plugin.Status}): {plugin.Error}");
@@ -25,10 +38,6 @@ internal sealed class MethodsCommand(CliConsole console) : Command<GlobalSetting
         console.WriteLine($"{host.Methods.Count} method(s) from {string.Join(", ", host.PluginDirectories)}");
         return ExitCodes.Success;
     }
-
-    /// <summary>The method's options with their defaults, one per line.</summary>
-    internal static string OptionList(MethodDescriptor method) =>
-        method.Options.Count == 0 ? "-" : string.Join("\n", method.Options.Select(o => $"{o.Key}={o.Default}"));
 
     /// <summary>The method's requirements in words.</summary>
     internal static string Needs(MethodDescriptor method)

@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Saliency;
@@ -20,7 +21,9 @@ internal static class AugmentationSmoothing
     public const string Option = CamMethod.AugSmoothOption;
 
     // The unaugmented variant first: its classes are the ones every other variant explains.
+    // Static Scalars: TorchSharp does not keep an implicitly converted Scalar alive while native code reads it.
     private static readonly (bool Flip, double Factor)[] s_variants = [(false, 1.0), (false, 0.9), (false, 1.1), (true, 0.9), (true, 1.0), (true, 1.1)];
+    private static readonly Dictionary<double, Scalar> s_factors = s_variants.Select(v => v.Factor).Distinct().ToDictionary(f => f, f => f.ToScalar());
 
     /// <summary>Whether <paramref name="request"/> asks for smoothing (an unreadable value is an error naming it).</summary>
     public static bool IsRequested(ExplainRequest request)
@@ -64,7 +67,7 @@ internal static class AugmentationSmoothing
                 var variant = flip ? input.flip(-1) : input;
                 if (factor != 1.0)
                 {
-                    variant = variant * factor;
+                    variant = variant.mul(s_factors[factor]);
                 }
 
                 results.Add(explain(variant, plain));
