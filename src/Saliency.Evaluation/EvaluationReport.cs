@@ -9,6 +9,9 @@ public sealed record MethodScores
     /// <summary>(image, target) pairs measured.</summary>
     public int Pairs { get; init; }
 
+    /// <summary>(image, target) pairs the faithfulness metrics ran on.</summary>
+    public int FaithfulnessPairs { get; init; }
+
     /// <summary>Share of pointing-game hits.</summary>
     public double? PointingGame { get; init; }
 

@@ -68,7 +68,8 @@ public static class Evaluator
                     accumulators[method].ExplainSeconds += explainClock.Elapsed.TotalSeconds;
                     for (var i = 0; i < pairs.Count; i++)
                     {
-                        accumulators[method].Add(scorer, pairs[i].Sample, pairs[i].Target, maps[i], options);
+                        var faithful = options.Faithfulness && (options.FaithfulnessImages == 0 || start + batch.IndexOf(pairs[i].Sample) < options.FaithfulnessImages);
+                        accumulators[method].Add(scorer, pairs[i].Sample, pairs[i].Target, maps[i], options, faithful);
                     }
                 }
             }
@@ -139,10 +140,11 @@ public static class Evaluator
         private readonly List<double[]> _morf = [];
         private readonly List<double[]> _lerf = [];
         private int _pairs;
+        private int _faithfulPairs;
 
         public double ExplainSeconds { get; set; }
 
-        public void Add(ModelScorer scorer, EvaluationSample sample, long target, SaliencyMap map, EvaluationOptions options)
+        public void Add(ModelScorer scorer, EvaluationSample sample, long target, SaliencyMap map, EvaluationOptions options, bool faithful)
         {
             _pairs++;
             var targetBoxes = sample.Boxes.Where(b => b.Class == target).Select(b => b.Box).ToList();
@@ -155,8 +157,9 @@ public static class Evaluator
                 _iou.Add(Localization.BoxIoU(map, targetBoxes));
             }
 
-            if (options.Faithfulness)
+            if (faithful)
             {
+                _faithfulPairs++;
                 var image = sample.Image;
                 _deletion.Add(Faithfulness.DeletionCurve(scorer, image, map, target, options.Steps));
                 _insertion.Add(Faithfulness.InsertionCurve(scorer, image, map, target, options.Steps));
@@ -175,6 +178,7 @@ public static class Evaluator
             {
                 Method = method,
                 Pairs = _pairs,
+                FaithfulnessPairs = _faithfulPairs,
                 PointingGame = located ? _hits.Count(h => h) / (double)_hits.Count : null,
                 EnergyPointing = located ? _energy.Average() : null,
                 EnergyAmongObjects = located ? _energyAmongObjects.Average() : null,

@@ -10,8 +10,8 @@ internal sealed class ImputationSystem
 {
     private const double Direct = 1.0 / 6;
     private const double Diagonal = 1.0 / 12;
-    private const int MaxIterations = 400;
-    private const double Tolerance = 1e-5;
+    private const int MaxIterations = 200;
+    private const double Tolerance = 1e-3;
 
     private readonly int[] _unknowns;
     private readonly double[] _diagonal;

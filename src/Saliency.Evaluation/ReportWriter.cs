@@ -37,6 +37,7 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var columns = s_columns.Where(c => report.Methods.Any(m => c.Value(m) is not null)).ToList();
         var text = new StringBuilder();
+        text.Append(CultureInfo.InvariantCulture, $"{report.Images} image(s); localization on every (image, target) pair, faithfulness on {report.Methods[0].FaithfulnessPairs} of them.\n\n");
         text.Append("| method | pairs |").AppendJoin(string.Empty, columns.Select(c => $" {c.Header} |")).Append('\n');
         text.Append("|---|---:|").AppendJoin(string.Empty, columns.Select(_ => "---:|")).Append('\n');
         foreach (var method in report.Methods)
@@ -71,7 +72,7 @@ public static class ReportWriter
         var methods = new JsonObject();
         foreach (var method in report.Methods)
         {
-            var entry = new JsonObject { ["pairs"] = method.Pairs };
+            var entry = new JsonObject { ["pairs"] = method.Pairs, ["faithfulness_pairs"] = method.FaithfulnessPairs };
             foreach (var (key, _, value) in s_columns)
             {
                 if (value(method) is { } v)
