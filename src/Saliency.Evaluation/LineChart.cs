@@ -24,7 +24,6 @@ public sealed record LineChart(string Title, string XLabel, string YLabel)
     private const int Left = 80;
     private const int Right = 250;
     private const int Top = 50;
-    private const int Bottom = 70;
 
     private static readonly SKColor[] s_palette =
     [
@@ -62,9 +61,12 @@ public sealed record LineChart(string Title, string XLabel, string YLabel)
         ArgumentNullException.ThrowIfNull(series);
         var points = series.SelectMany(s => s.X.Zip(s.Y)).ToList();
         var (xMin, xMax) = points.Count == 0 ? (0.0, 1.0) : (points.Min(p => p.First), points.Max(p => p.First));
-        var (yMin, yMax) = YRange ?? (points.Count == 0 ? (0.0, 1.0) : (Math.Min(0, points.Min(p => p.Second)), points.Max(p => p.Second)));
+        var (yMin, yMax) = YRange ?? (points.Count == 0
+            ? (0.0, 1.0)
+            : (Math.Floor(Math.Min(0, points.Min(p => p.Second)) * 10) / 10, Math.Ceiling(points.Max(p => p.Second) * 10) / 10));
         (xMax, yMax) = (xMax > xMin ? xMax : xMin + 1, yMax > yMin ? yMax : yMin + 1);
-        var (plotW, plotH) = (Width - Left - Right, Height - Top - Bottom);
+        var bottom = XCategories is null ? 70 : 150;
+        var (plotW, plotH) = (Width - Left - Right, Height - Top - bottom);
         float X(double x) => (float)(Left + ((x - xMin) / (xMax - xMin) * plotW));
         float Y(double y) => (float)(Top + plotH - ((y - yMin) / (yMax - yMin) * plotH));
 
@@ -90,8 +92,8 @@ public sealed record LineChart(string Title, string XLabel, string YLabel)
             for (var i = 0; i < categories.Count; i++)
             {
                 canvas.Save();
-                canvas.RotateDegrees(-35, X(i), Top + plotH + 14);
-                canvas.DrawText(categories[i], X(i), Top + plotH + 20, SKTextAlign.Right, font, text);
+                canvas.RotateDegrees(-40, X(i), Top + plotH + 10);
+                canvas.DrawText(categories[i], X(i) + 4, Top + plotH + 20, SKTextAlign.Right, font, text);
                 canvas.Restore();
             }
         }

@@ -16,12 +16,12 @@ public static class ReportPlots
         var faithful = report.Methods.Where(m => m.DeletionCurve.Count > 0).ToList();
         if (faithful.Count > 0)
         {
-            Save(written, directory, "deletion.png", new LineChart("Deletion (Petsiuk et al. 2018): most relevant pixels removed first — lower is better", "share of pixels removed", score),
+            Save(written, directory, "deletion.png", new LineChart("Deletion (Petsiuk et al. 2018), lower is better", "share of pixels removed", score),
                 [.. faithful.Select(m => Series(m.Method, m.DeletionCurve))]);
-            Save(written, directory, "insertion.png", new LineChart("Insertion (Petsiuk et al. 2018): most relevant pixels inserted first — higher is better", "share of pixels inserted", score),
+            Save(written, directory, "insertion.png", new LineChart("Insertion (Petsiuk et al. 2018), higher is better", "share of pixels inserted", score),
                 [.. faithful.Select(m => Series(m.Method, m.InsertionCurve))]);
             var shares = report.Options.RoadShares;
-            Save(written, directory, "road.png", new LineChart("ROAD (Rong et al. 2022): solid MoRF (lower better), LeRF marked (higher better)", "share of pixels removed", score),
+            Save(written, directory, "road.png", new LineChart("ROAD (Rong et al. 2022): MoRF lower is better, LeRF higher", "share of pixels removed", score),
                 [.. faithful.SelectMany(m => new[] { new ChartSeries($"{m.Method} MoRF", shares, m.RoadMorfCurve), new ChartSeries($"{m.Method} LeRF", shares, m.RoadLerfCurve) })]);
         }
 
@@ -30,11 +30,13 @@ public static class ReportPlots
             var layers = report.Sanity.Select(s => s.Layer).ToList();
             var steps = Enumerable.Range(0, layers.Count).Select(i => (double)i).ToList();
             var axis = "layers randomized, cumulatively from the output";
+            var lowest = report.Sanity.SelectMany(s => s.Spearman.Values.Concat(s.Ssim.Values)).Min();
+            var range = (Math.Min(-0.2, Math.Floor(lowest * 10) / 10), 1.0);
             Save(written, directory, "randomization-spearman.png",
-                new LineChart("Cascading randomization (Adebayo et al. 2018): rank correlation with the trained model's maps", axis, "Spearman rank correlation") { XCategories = layers, YRange = (-0.2, 1.0) },
+                new LineChart("Cascading randomization (Adebayo et al. 2018)", axis, "Spearman rank correlation with the trained model's maps") { XCategories = layers, YRange = range },
                 [.. report.Methods.Select(m => new ChartSeries(m.Method, steps, [.. report.Sanity.Select(s => s.Spearman[m.Method])]))]);
             Save(written, directory, "randomization-ssim.png",
-                new LineChart("Cascading randomization (Adebayo et al. 2018): SSIM with the trained model's maps", axis, "SSIM") { XCategories = layers, YRange = (-0.2, 1.0) },
+                new LineChart("Cascading randomization (Adebayo et al. 2018)", axis, "SSIM with the trained model's maps") { XCategories = layers, YRange = range },
                 [.. report.Methods.Select(m => new ChartSeries(m.Method, steps, [.. report.Sanity.Select(s => s.Ssim[m.Method])]))]);
         }
 

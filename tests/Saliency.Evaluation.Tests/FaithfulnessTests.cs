@@ -80,7 +80,8 @@ public sealed class FaithfulnessTests
             removed[p] = true;
         }
 
-        Faithfulness.NoisyLinearImputation(constant, removed, 0, random).Should().AllSatisfy(v => v.Should().BeApproximately(0.7f, 1e-5f));
+        // Conjugate gradients stop at a residual of 1e-3 of the right-hand side: values within about 1e-3.
+        Faithfulness.NoisyLinearImputation(constant, removed, 0, random).Should().AllSatisfy(v => v.Should().BeApproximately(0.7f, 1e-3f));
 
         // An interior block of a ramp: the 8-neighbour stencil is symmetric, so a linear image is its own imputation.
         var ramp = new InputImage([.. Enumerable.Range(0, 64).Select(i => (i % 8) * 0.1f)], 1, 8, 8, [0f]);
@@ -91,7 +92,7 @@ public sealed class FaithfulnessTests
         }
 
         var imputed = Faithfulness.NoisyLinearImputation(ramp, block, 0, random);
-        imputed.Should().Equal(ramp.Values, (a, b) => Math.Abs(a - b) < 1e-4);
+        imputed.Should().Equal(ramp.Values, (a, b) => Math.Abs(a - b) < 1e-3);
     }
 
     [Fact]
