@@ -37,7 +37,11 @@ public static class ReportWriter
         ArgumentNullException.ThrowIfNull(report);
         var columns = s_columns.Where(c => report.Methods.Any(m => c.Value(m) is not null)).ToList();
         var text = new StringBuilder();
-        text.Append(CultureInfo.InvariantCulture, $"{report.Images} image(s); localization on every (image, target) pair, faithfulness on {report.Methods[0].FaithfulnessPairs} of them.\n\n");
+        var located = report.Methods.Any(m => m.PointingGame is not null);
+        text.Append(CultureInfo.InvariantCulture, $"{report.Images} image(s), {report.Methods[0].Pairs} (image, target) pair(s); ")
+            .Append(located ? "localization on every pair, " : "no localization, ")
+            .Append(report.Methods[0].FaithfulnessPairs > 0 ? $"faithfulness on {report.Methods[0].FaithfulnessPairs} of them." : "no faithfulness.")
+            .Append("\n\n");
         text.Append("| method | pairs |").AppendJoin(string.Empty, columns.Select(c => $" {c.Header} |")).Append('\n');
         text.Append("|---|---:|").AppendJoin(string.Empty, columns.Select(_ => "---:|")).Append('\n');
         foreach (var method in report.Methods)
