@@ -48,6 +48,9 @@ internal static class SaliencyApp
             .WithExample("layers", "--model", "fashion-gap");
         config.AddCommand<DoctorCommand>("doctor")
             .WithDescription("Check that this machine explains correctly: libstdc++, libtorch, CPU caches, oneDNN, a kernel self-check per device, threads, CUDA, plugins.");
+        config.AddCommand<EvaluateCommand>("evaluate")
+            .WithDescription("Measure methods: localization against boxes, faithfulness (deletion/insertion, average drop, ROAD) and the randomization sanity check.")
+            .WithExample("evaluate", "--canvases", "500", "--json", "out/eval/results.json", "--out", "out/eval");
         config.AddCommand<TrainDemoCommand>("train-demo")
             .WithDescription("Train the demo model fashion-gap on Fashion-MNIST canvases (seeded, a few minutes on a CPU).");
     }

@@ -58,6 +58,11 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
         [DefaultValue(0.01)]
         public double LearningRate { get; set; }
 
+        [CommandOption("--canvas-sides <LIST>")]
+        [Description("Comma-separated canvas sides (at least 64) training draws from, one per step, e.g. 64,64,64,96: small canvases are cheaper; 96, the default, is the demo's input.")]
+        [DefaultValue("96")]
+        public string CanvasSides { get; set; } = "96";
+
         [CommandOption("--samples <N>")]
         [Description("Sample canvases to write from the test split.")]
         [DefaultValue(6)]
@@ -68,6 +73,12 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
             if (Epochs < 1 || EpochSize < 1 || Threads < 1 || BatchSize < 1 || Samples < 0)
             {
                 return ValidationResult.Error("--epochs, --epoch-size, --threads and --batch-size must be at least 1, --samples at least 0.");
+            }
+
+            var sides = CanvasSides.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            if (sides.Length == 0 || sides.Any(side => !int.TryParse(side, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < CanvasGenerator.MinimumSide))
+            {
+                return ValidationResult.Error($"--canvas-sides takes comma-separated sides of at least {CanvasGenerator.MinimumSide} pixels, e.g. 64,96; got '{CanvasSides}'.");
             }
 
             return LearningRate > 0 ? ValidationResult.Success() : ValidationResult.Error("--lr must be positive.");
@@ -85,6 +96,7 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
             BatchSize = settings.BatchSize,
             LearningRate = settings.LearningRate,
             Threads = settings.Threads,
+            CanvasSides = [.. settings.CanvasSides.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(side => int.Parse(side, CultureInfo.InvariantCulture))],
         };
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(options.Threads);
@@ -111,6 +123,7 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
                 options.BatchSize,
                 options.LearningRate,
                 options.Threads,
+                options.CanvasSides,
                 result.Canvases,
                 TrainingSeconds = Math.Round(result.Elapsed.TotalSeconds, 1),
                 FinalLoss = Math.Round(result.FinalLoss, 4),

@@ -1,13 +1,17 @@
 namespace Saliency.Models.Training;
 
 /// <summary>
-/// Makes the demo's inputs from a Fashion-MNIST split: a black 96×96 canvas holding two items of different classes
-/// at random, non-overlapping places, each mirrored left-right with probability ½. Deterministic for a seed.
+/// Makes the demo's inputs from a Fashion-MNIST split: a black square canvas (96×96 unless told) holding two items of
+/// different classes at random, non-overlapping places, each mirrored left-right with probability ½. Deterministic for
+/// a seed.
 /// </summary>
 public sealed class CanvasGenerator
 {
     /// <summary>The canvas side, the demo model's input size.</summary>
     public const int Side = 96;
+
+    /// <summary>The smallest canvas: two items side by side with room to move.</summary>
+    public const int MinimumSide = (2 * CanvasItem.Size) + 8;
 
     private readonly FashionMnist _split;
     private readonly Random _random;
@@ -27,8 +31,14 @@ public sealed class CanvasGenerator
 
     /// <summary>Makes the next canvas from two random images of different classes.</summary>
     /// <returns>The canvas.</returns>
-    public Canvas Next()
+    public Canvas Next() => Next(Side);
+
+    /// <summary>Makes the next canvas, <paramref name="side"/> pixels square, from two random images of different classes.</summary>
+    /// <param name="side">The canvas side, at least <see cref="MinimumSide"/> (the model is fully convolutional up to its pooling).</param>
+    /// <returns>The canvas.</returns>
+    public Canvas Next(int side)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, MinimumSide);
         var first = _random.Next(_split.Count);
         int second;
         do
@@ -37,34 +47,48 @@ public sealed class CanvasGenerator
         }
         while (_split.Label(second) == _split.Label(first));
 
-        return Compose(first, second);
+        return Compose(first, second, side);
     }
 
     /// <summary>Places images <paramref name="first"/> and <paramref name="second"/> of the split on a canvas.</summary>
     /// <param name="first">An image index.</param>
     /// <param name="second">An image index of another class.</param>
     /// <returns>The canvas.</returns>
-    public Canvas Compose(int first, int second)
+    public Canvas Compose(int first, int second) => Compose(first, second, Side);
+
+    /// <summary>Places images <paramref name="first"/> and <paramref name="second"/> of the split on a canvas of <paramref name="side"/> pixels.</summary>
+    /// <param name="first">An image index.</param>
+    /// <param name="second">An image index of another class.</param>
+    /// <param name="side">The canvas side, at least <see cref="MinimumSide"/>.</param>
+    /// <returns>The canvas.</returns>
+    public Canvas Compose(int first, int second, int side)
     {
-        var a = Place(_split.Label(first), null);
-        var b = Place(_split.Label(second), a);
-        var pixels = new float[Side * Side];
-        Draw(pixels, first, a);
-        Draw(pixels, second, b);
-        return new Canvas(pixels, Side, [a, b]);
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, MinimumSide);
+        var a = Place(_split.Label(first), null, side);
+        var b = Place(_split.Label(second), a, side);
+        var pixels = new float[side * side];
+        Draw(pixels, side, first, a);
+        Draw(pixels, side, second, b);
+        return new Canvas(pixels, side, [a, b]);
     }
 
     /// <summary>Fills <paramref name="batch"/> (<c>B·96·96</c> floats) with canvases and <paramref name="targets"/> (<c>B·10</c>) with their 2-hot labels.</summary>
     /// <param name="batch">The pixel buffer, row-major per canvas.</param>
     /// <param name="targets">The target buffer.</param>
-    public void NextBatch(Span<float> batch, Span<float> targets)
+    public void NextBatch(Span<float> batch, Span<float> targets) => NextBatch(batch, targets, Side);
+
+    /// <summary>Fills <paramref name="batch"/> (<c>B·side·side</c> floats) with canvases of <paramref name="side"/> pixels and <paramref name="targets"/> (<c>B·10</c>) with their 2-hot labels.</summary>
+    /// <param name="batch">The pixel buffer, row-major per canvas.</param>
+    /// <param name="targets">The target buffer.</param>
+    /// <param name="side">The canvas side, at least <see cref="MinimumSide"/>.</param>
+    public void NextBatch(Span<float> batch, Span<float> targets, int side)
     {
-        var count = batch.Length / (Side * Side);
+        var count = batch.Length / (side * side);
         targets.Clear();
         for (var i = 0; i < count; i++)
         {
-            var canvas = Next();
-            canvas.Pixels.CopyTo(batch.Slice(i * Side * Side, Side * Side));
+            var canvas = Next(side);
+            canvas.Pixels.CopyTo(batch.Slice(i * side * side, side * side));
             foreach (var item in canvas.Items)
             {
                 targets[(i * FashionGapNet.Classes) + item.Label] = 1;
@@ -72,11 +96,11 @@ public sealed class CanvasGenerator
         }
     }
 
-    private CanvasItem Place(int label, CanvasItem? other)
+    private CanvasItem Place(int label, CanvasItem? other, int side)
     {
         while (true)
         {
-            var item = new CanvasItem(label, _random.Next(Side - CanvasItem.Size + 1), _random.Next(Side - CanvasItem.Size + 1));
+            var item = new CanvasItem(label, _random.Next(side - CanvasItem.Size + 1), _random.Next(side - CanvasItem.Size + 1));
             if (other is null || !item.Overlaps(other))
             {
                 return item;
@@ -84,7 +108,7 @@ public sealed class CanvasGenerator
         }
     }
 
-    private void Draw(float[] pixels, int index, CanvasItem item)
+    private void Draw(float[] pixels, int side, int index, CanvasItem item)
     {
         var source = _split.Pixels(index);
         var mirror = _mirror && _random.Next(2) == 1;
@@ -93,7 +117,7 @@ public sealed class CanvasGenerator
             for (var x = 0; x < CanvasItem.Size; x++)
             {
                 var sx = mirror ? CanvasItem.Size - 1 - x : x;
-                pixels[((item.Top + y) * Side) + item.Left + x] = source[(y * CanvasItem.Size) + sx] / 255f;
+                pixels[((item.Top + y) * side) + item.Left + x] = source[(y * CanvasItem.Size) + sx] / 255f;
             }
         }
     }
