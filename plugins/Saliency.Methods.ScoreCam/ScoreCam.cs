@@ -24,7 +24,7 @@ public sealed class ScoreCam : ISaliencyMethod
         "Score-CAM (Wang et al. 2020): channels weighted by the softmax of the scores of the input masked by each channel; no gradients, K forwards.",
         MethodRequirements.LayerActivations)
     {
-        Options = [new MethodOption("batch-size", "Masked inputs per forward pass (when not given: 32 on the CPU, 128 on CUDA).", "32")],
+        Options = [new MethodOption("batch-size", "Masked inputs per forward pass (when not given: 16 on the CPU, 128 on CUDA).", "16")],
     };
 
     /// <inheritdoc />
@@ -32,7 +32,7 @@ public sealed class ScoreCam : ISaliencyMethod
     {
         ArgumentNullException.ThrowIfNull(context);
         using var scope = NewDisposeScope();
-        var batchSize = context.GetOption("batch-size", context.Device.type == TorchSharp.DeviceType.CUDA ? 128 : 32);
+        var batchSize = context.GetOption("batch-size", context.Device.type == TorchSharp.DeviceType.CUDA ? 128 : 16);
         var activations = context.Activations;
         var batch = activations.shape[0];
         var scores = new List<Tensor>();

@@ -48,6 +48,6 @@ public sealed class MethodOptionTests : IDisposable
         var run = Cli.Run("explain", _temp.WriteSamples(count: 1)[0], "-M", "score-cam", "--option", "batch-size=2.5", "--out", _temp["out"]);
 
         run.ExitCode.Should().Be(2, run.ToString());
-        run.ErrorLines.Should().ContainSingle().Which.Should().Be("error: Option 'batch-size' of method 'score-cam' must be a whole number (default 32); got '2.5'.");
+        run.ErrorLines.Should().ContainSingle().Which.Should().Be("error: Option 'batch-size' of method 'score-cam' must be a whole number (default 16); got '2.5'.");
     }
 }
