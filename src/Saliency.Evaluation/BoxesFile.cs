@@ -89,10 +89,14 @@ public sealed class BoxesFile
     private static string? ParseRow(string line, IReadOnlyList<string> labels, out GroundTruthBox? box)
     {
         box = null;
-        var fields = line.Split(',').Select(f => f.Trim()).ToArray();
-        if (fields.Length != 6)
+        if (CsvFields.Split(line) is not { } fields)
         {
-            return $"expected 6 fields ({Header}), found {fields.Length}";
+            return "a quoted field is not closed";
+        }
+
+        if (fields.Count != 6)
+        {
+            return $"expected 6 fields ({Header}), found {fields.Count}";
         }
 
         if (fields[0].Length == 0)

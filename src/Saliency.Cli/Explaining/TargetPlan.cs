@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Saliency.Models;
 
 namespace Saliency.Cli.Explaining;
@@ -168,53 +167,7 @@ internal sealed class TargetPlan
             return rows.Count > 0 ? rows : throw new ArgumentException($"--targets-from {path} has no rows; expected image,target[,target…].");
         }
 
-        private static List<string> Split(string text, string path, int number)
-        {
-            var cells = new List<string>();
-            var cell = new StringBuilder();
-            var quoted = false;
-            for (var i = 0; i < text.Length; i++)
-            {
-                var c = text[i];
-                if (quoted)
-                {
-                    if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                    {
-                        cell.Append('"');
-                        i++;
-                    }
-                    else if (c == '"')
-                    {
-                        quoted = false;
-                    }
-                    else
-                    {
-                        cell.Append(c);
-                    }
-                }
-                else if (c == '"' && cell.ToString().Trim().Length == 0)
-                {
-                    cell.Clear();
-                    quoted = true;
-                }
-                else if (c == ',')
-                {
-                    cells.Add(cell.ToString().Trim());
-                    cell.Clear();
-                }
-                else
-                {
-                    cell.Append(c);
-                }
-            }
-
-            if (quoted)
-            {
-                throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: a quoted field is not closed; got '{text}'."));
-            }
-
-            cells.Add(cell.ToString().Trim());
-            return cells;
-        }
+        private static List<string> Split(string text, string path, int number) =>
+            CsvFields.Split(text) ?? throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{path}:{number}: a quoted field is not closed; got '{text}'."));
     }
 }
