@@ -75,6 +75,7 @@ public sealed record BenchEnvironment(
         return KernelGuard.Default.StatusOf(device) switch
         {
             null => $"{oneDnn}self-check off (numbers unverified)",
+            { Route: KernelRoute.OneDnnCacheSizesRepaired } status => $"{oneDnn}self-check failed with oneDNN as loaded ({status.Initial.Summary}), passed once oneDNN was given usable cache sizes ({status.Final.Summary})",
             { Route: KernelRoute.OneDnnDisabled } status => $"{oneDnn}self-check failed with oneDNN ({status.Initial.Summary}), passed without it ({status.Final.Summary})",
             { } status => $"{oneDnn}self-check {(status.IsCorrect ? "passed" : "failed")} ({status.Final.Summary})",
         };

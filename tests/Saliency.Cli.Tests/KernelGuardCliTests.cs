@@ -71,6 +71,11 @@ public sealed class KernelGuardCliTests : IDisposable
             kernels.Should().StartWith("!").And.Contain("wrong with oneDNN").And.Contain("right with oneDNN off");
             lines.Should().Contain(l => l.Contains("N=2 Cin=3 Cout=8 32×32:", StringComparison.Ordinal) && l.Contains("with oneDNN off", StringComparison.Ordinal), "the worst error per shape");
         }
+        else if (status.Route == KernelRoute.OneDnnCacheSizesRepaired)
+        {
+            kernels.Should().StartWith("!").And.Contain("wrong with oneDNN as it was").And.Contain("right once oneDNN was given usable cache sizes");
+            lines.Should().Contain(l => l.Contains("N=2 Cin=3 Cout=8 32×32:", StringComparison.Ordinal) && l.Contains("with usable cache sizes", StringComparison.Ordinal), "the worst error per shape");
+        }
         else
         {
             kernels.Should().StartWith("✓").And.Contain("float32 matches float64");

@@ -35,6 +35,64 @@ public sealed class KernelGuardTests
             LibTorchNative.IsOneDnnEnabled.Should().BeFalse();
             status.Warning.Should().Contain("turned oneDNN off").And.Contain(KernelGuard.OneDnnOffCost);
         }
+
+        if (status.Route == KernelRoute.OneDnnCacheSizesRepaired)
+        {
+            // The fast route: oneDNN stays on, and the checks above ran through its kernels.
+            status.Initial.Passed.Should().BeFalse();
+            LibTorchNative.IsOneDnnEnabled.Should().BeTrue();
+            status.Warning.Should().Contain("gave oneDNN the cache sizes it assumes when a CPU reports none").And.Contain("at full speed");
+        }
+    }
+
+    [Fact]
+    public void Where_the_cpu_hides_its_caches_and_libtorch_is_a_known_build_the_guard_keeps_onednn_on()
+    {
+        // On an affected VM with the bundled libtorch this is the route production takes; elsewhere it states why not.
+        var status = KernelGuard.Default.Ensure(Cpu, KernelCheckMode.Auto)!;
+        var hidden = CpuInfo.Read() is { ReportsSizes: false };
+        var bundled = LibTorchNative.LibTorchVersion == "2.10.0" && OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+
+        if (!status.Initial.Passed && hidden && bundled)
+        {
+            status.Route.Should().Be(KernelRoute.OneDnnCacheSizesRepaired, status.Warning);
+            LibTorchNative.IsOneDnnEnabled.Should().BeTrue();
+        }
+        else
+        {
+            status.Route.Should().NotBe(KernelRoute.OneDnnCacheSizesRepaired, "the repair is taken only for hidden caches and a known build");
+        }
+    }
+
+    [Fact]
+    public void The_cache_size_repair_is_tried_first_and_kept_when_the_check_then_passes()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true, repairs: true);
+        var guard = fake.Guard();
+
+        var status = guard.Ensure(Cpu, KernelCheckMode.Auto)!;
+
+        status.Route.Should().Be(KernelRoute.OneDnnCacheSizesRepaired);
+        status.IsCorrect.Should().BeTrue();
+        fake.Repairs.Should().Be(1);
+        fake.Disables.Should().Be(0, "oneDNN stays on");
+        fake.Checks.Should().Be(2);
+        status.Warning.Should().Contain("input gradient off by up to 0.57 of the peak").And.Contain("Saliency set the test sizes").And.Contain("the self-check now passes")
+            .And.NotContain(KernelGuard.OneDnnOffCost).And.NotContain("\n");
+    }
+
+    [Fact]
+    public void A_cache_size_repair_that_does_not_fix_the_kernels_falls_back_to_onednn_off()
+    {
+        var fake = new FakeBackend(failuresBeforeRoute: true, repairs: true, repairFixes: false);
+        var guard = fake.Guard();
+
+        var status = guard.Ensure(Cpu, KernelCheckMode.Auto)!;
+
+        status.Route.Should().Be(KernelRoute.OneDnnDisabled);
+        status.IsCorrect.Should().BeTrue();
+        (fake.Repairs, fake.Disables, fake.Checks).Should().Be((1, 1, 3));
+        status.Warning.Should().Contain("turned oneDNN off").And.Contain(KernelGuard.OneDnnOffCost);
     }
 
     [Fact]
@@ -274,8 +332,11 @@ public sealed class KernelGuardTests
         return host;
     }
 
-    /// <summary>A check that fails like an affected VM until oneDNN is "turned off" (nothing real is switched).</summary>
-    private sealed class FakeBackend(bool failuresBeforeRoute, bool failsAfterRoute = false)
+    /// <summary>
+    /// A check that fails like an affected VM until oneDNN is "turned off" or, with <paramref name="repairs"/>, its cache
+    /// sizes "repaired" (nothing real is switched).
+    /// </summary>
+    private sealed class FakeBackend(bool failuresBeforeRoute, bool failsAfterRoute = false, bool repairs = false, bool repairFixes = true)
     {
         private bool _routed;
 
@@ -283,7 +344,21 @@ public sealed class KernelGuardTests
 
         public int Disables { get; private set; }
 
-        public KernelGuard Guard() => new(Check, Disable);
+        public int Repairs { get; private set; }
+
+        public KernelGuard Guard() => new(Check, Disable, Repair);
+
+        private string? Repair()
+        {
+            if (!repairs)
+            {
+                return null;
+            }
+
+            Repairs++;
+            _routed = repairFixes;
+            return "set the test sizes";
+        }
 
         private KernelCheckReport Check(Device device)
         {

@@ -128,7 +128,7 @@ internal static class MachineChecks
         var detail = $"{cpu.Model} ({cpu.Vendor}), {cores}; {extensions}; {caches}";
         return cpu.ReportsSizes
             ? new(Finding.Ok, "CPU", detail)
-            : new(Finding.Note, "CPU", detail, "nothing to do here: oneDNN sizes its convolution blocks from these caches, and the kernel check below decides whether its numbers are right; a VM configured to pass the host's cache topology through avoids the slower route");
+            : new(Finding.Note, "CPU", detail, "nothing to do here: oneDNN sizes its convolution blocks from these caches, and the kernel check below decides whether its numbers are right; a VM configured to pass the host's cache topology through needs no route around them");
     }
 
     private static MachineCheck OneDnn()
@@ -166,21 +166,24 @@ internal static class MachineChecks
             var status = KernelGuard.Default.Ensure(device, mode)!;
             var time = string.Create(CultureInfo.InvariantCulture, $"{status.Initial.Elapsed.TotalMilliseconds:0} ms");
             var again = string.Create(CultureInfo.InvariantCulture, $"{status.Final.Elapsed.TotalMilliseconds:0} ms");
-            return status.Route == KernelRoute.OneDnnDisabled
-                ? new(Finding.Note, name, $"wrong with oneDNN: {status.Initial.Summary}; right with oneDNN off: {status.Final.Summary}; checked in {time}, again in {again}", $"nothing to do: explanations are correct, and {KernelGuard.OneDnnOffCost}", ShapeLines(status.Initial, status.Final))
-                : new(Finding.Ok, name, $"float32 matches float64: {status.Final.Summary}; checked in {time}", Lines: ShapeLines(status.Final, null));
+            return status.Route switch
+            {
+                KernelRoute.OneDnnCacheSizesRepaired => new(Finding.Note, name, $"wrong with oneDNN as it was: {status.Initial.Summary}; right once oneDNN was given usable cache sizes: {status.Final.Summary}; checked in {time}, again in {again}", "nothing to do: explanations are correct, at oneDNN's speed", ShapeLines(status.Initial, status.Final, "with usable cache sizes")),
+                KernelRoute.OneDnnDisabled => new(Finding.Note, name, $"wrong with oneDNN: {status.Initial.Summary}; right with oneDNN off: {status.Final.Summary}; checked in {time}, again in {again}", $"nothing to do: explanations are correct, and {KernelGuard.OneDnnOffCost}", ShapeLines(status.Initial, status.Final, "with oneDNN off")),
+                _ => new(Finding.Ok, name, $"float32 matches float64: {status.Final.Summary}; checked in {time}", Lines: ShapeLines(status.Final, null)),
+            };
         }
         catch (KernelCheckException e)
         {
             var fix = e.Status.Route == KernelRoute.None && mode == KernelCheckMode.Strict
                 ? "run with --kernel-check auto to turn oneDNN off for the process"
                 : "Saliency refuses to explain on this device: use another device or machine";
-            return new(Finding.Broken, name, e.Message, fix, ShapeLines(e.Status.Initial, ReferenceEquals(e.Status.Final, e.Status.Initial) ? null : e.Status.Final));
+            return new(Finding.Broken, name, e.Message, fix, ShapeLines(e.Status.Initial, ReferenceEquals(e.Status.Final, e.Status.Initial) ? null : e.Status.Final, "with oneDNN off"));
         }
     }
 
-    /// <summary>Per shape, the worst error over thread counts and quantities; with a second report, before → after.</summary>
-    private static List<string> ShapeLines(KernelCheckReport first, KernelCheckReport? second)
+    /// <summary>Per shape, the worst error over thread counts and quantities; with a second report, before → after (<paramref name="route"/>).</summary>
+    private static List<string> ShapeLines(KernelCheckReport first, KernelCheckReport? second, string route = "")
     {
         static KernelCheckCase Worst(KernelCheckReport report, KernelCheckShape shape) =>
             report.Cases.Where(c => c.Shape == shape).MaxBy(c => double.IsNaN(c.WorstError) ? double.PositiveInfinity : c.WorstError)!;
@@ -192,7 +195,7 @@ internal static class MachineChecks
             var text = string.Create(CultureInfo.InvariantCulture, $"{shape}: {before.WorstError:G2} ({before.WorstQuantity}, {before.Threads} thread{(before.Threads == 1 ? string.Empty : "s")})");
             if (second is not null)
             {
-                text += string.Create(CultureInfo.InvariantCulture, $" → {Worst(second, shape).WorstError:G2} with oneDNN off");
+                text += string.Create(CultureInfo.InvariantCulture, $" → {Worst(second, shape).WorstError:G2} {route}");
             }
 
             lines.Add(text);

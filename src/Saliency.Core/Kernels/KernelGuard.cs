@@ -10,11 +10,13 @@ namespace Saliency;
 /// are wrong turns oneDNN off for the process, checks again, and reports what it did and what it costs.
 /// </summary>
 /// <remarks>
-/// The route is oneDNN off (<c>torch.backends.mkldnn.enabled = False</c> in Python terms): libtorch's own
-/// convolution kernels are correct on the machines where oneDNN 3.7.1's are not, and the switch is a public libtorch
-/// setting. It costs 1.6–2.3× per explanation on resnet18 (docs/benchmarks.md). A faster route (patching oneDNN's private view of the cache sizes) was
-/// measured correct but depends on the memory layout of one oneDNN build; it is not taken. Whatever the route, the
-/// second self-check is what makes the results safe: when it fails too, the guard refuses to explain.
+/// Two routes, in this order. Where the CPU hides its cache sizes (the cause found so far) and the loaded libtorch is a
+/// build whose oneDNN layout is known, oneDNN is given the cache sizes it assumes when a CPU reports none and its cached
+/// kernels are dropped (<see cref="OneDnnCacheRepair"/>): no cost in speed. Otherwise, or when the self-check still
+/// fails after that, oneDNN is turned off (<c>torch.backends.mkldnn.enabled = False</c> in Python terms): libtorch's
+/// own convolution kernels are correct on the machines where oneDNN 3.7.1's are not, and the switch is a public libtorch
+/// setting, but it costs 1.6–3× per pass (docs/benchmarks.md). Whatever the route, the second self-check is what makes
+/// the results safe: when it fails too, the guard refuses to explain.
 /// </remarks>
 public sealed class KernelGuard
 {
@@ -31,19 +33,27 @@ public sealed class KernelGuard
 
     private readonly Func<Device, KernelCheckReport> _check;
     private readonly Func<bool> _disableOneDnn;
+    private readonly Func<string?> _repairOneDnn;
     private readonly ConcurrentDictionary<string, KernelStatus> _statuses = new(StringComparer.Ordinal);
     private readonly object _gate = new();
     private volatile string? _cpuWarning;
 
-    /// <summary>Creates a guard with its own check and switch (tests inject failures through this seam).</summary>
-    internal KernelGuard(Func<Device, KernelCheckReport> check, Func<bool> disableOneDnn)
+    /// <summary>Creates a guard with its own check and routes (tests inject failures through this seam).</summary>
+    /// <param name="check">The self-check.</param>
+    /// <param name="disableOneDnn">Turns oneDNN off; answers whether it is off.</param>
+    /// <param name="repairOneDnn">Gives oneDNN usable cache sizes where the CPU hides them; answers what it did, or <see langword="null"/> when it did nothing.</param>
+    internal KernelGuard(Func<Device, KernelCheckReport> check, Func<bool> disableOneDnn, Func<string?>? repairOneDnn = null)
     {
         _check = check;
         _disableOneDnn = disableOneDnn;
+        _repairOneDnn = repairOneDnn ?? (() => null);
     }
 
-    /// <summary>The process's guard: the real self-check and the real oneDNN switch.</summary>
-    public static KernelGuard Default { get; } = new(KernelSelfCheck.Run, LibTorchNative.TryDisableOneDnn);
+    /// <summary>The process's guard: the real self-check, the cache-size repair for known libtorch builds and the real oneDNN switch.</summary>
+    public static KernelGuard Default { get; } = new(
+        KernelSelfCheck.Run,
+        LibTorchNative.TryDisableOneDnn,
+        () => CpuInfo.Read() is { ReportsSizes: false } ? OneDnnCacheRepair.TryApply() : null);
 
     /// <summary>
     /// Checks <paramref name="device"/> as <paramref name="mode"/> says, once (cached), and returns what was found.
@@ -155,6 +165,20 @@ public sealed class KernelGuard
             return new KernelStatus(device.ToString(), initial, initial, KernelRoute.Unavailable, null);
         }
 
+        var caches = CpuInfo.Read();
+        var hidden = caches is { ReportsSizes: false } ? $", and this CPU reports no cache sizes ({caches.Source} reads zero)" : string.Empty;
+        var wrong = $"The CPU's convolution kernels (oneDNN) compute wrong numbers on this machine: {initial.Summary}{hidden}.";
+        if (_repairOneDnn() is { } repair)
+        {
+            var repaired = _check(device);
+            if (repaired.Passed)
+            {
+                var note = $"{wrong} Saliency {repair}; the self-check now passes ({repaired.Summary}) at full speed.";
+                _cpuWarning = note;
+                return new KernelStatus(device.ToString(), initial, repaired, KernelRoute.OneDnnCacheSizesRepaired, note);
+            }
+        }
+
         if (!_disableOneDnn())
         {
             return new KernelStatus(device.ToString(), initial, initial, KernelRoute.Unavailable, null);
@@ -166,9 +190,7 @@ public sealed class KernelGuard
             return new KernelStatus(device.ToString(), initial, after, KernelRoute.OneDnnDisabled, null);
         }
 
-        var caches = CpuInfo.Read();
-        var hidden = caches is { ReportsSizes: false } ? $", and this CPU reports no cache sizes ({caches.Source} reads zero)" : string.Empty;
-        var warning = $"The CPU's convolution kernels (oneDNN) compute wrong numbers on this machine: {initial.Summary}{hidden}. Saliency turned oneDNN off for this process and the self-check now passes ({after.Summary}); {OneDnnOffCost}.";
+        var warning = $"{wrong} Saliency turned oneDNN off for this process and the self-check now passes ({after.Summary}); {OneDnnOffCost}.";
         _cpuWarning = warning;
         return new KernelStatus(device.ToString(), initial, after, KernelRoute.OneDnnDisabled, warning);
     }
@@ -216,6 +238,12 @@ public enum KernelRoute
 
     /// <summary>No route exists here (a CUDA device, or a libtorch without the switch).</summary>
     Unavailable,
+
+    /// <summary>
+    /// oneDNN was given the cache sizes it assumes when a CPU reports none, and its cached kernels were dropped (CPU,
+    /// known libtorch builds only); convolutions keep oneDNN's speed.
+    /// </summary>
+    OneDnnCacheSizesRepaired,
 }
 
 /// <summary>The kernels of a device compute wrong numbers and Saliency refuses to explain with them.</summary>
