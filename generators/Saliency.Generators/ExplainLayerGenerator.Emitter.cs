@@ -95,6 +95,8 @@ public sealed partial class ExplainLayerGenerator
                 $"{Support}.RegisterForwardHook(((global::Saliency.IExplainable)this).GetLayer(layer), hook)");
             writer.WriteLineNoTabs(string.Empty);
 
+            WriteTokenLayouts(writer, model);
+
             WriteMemberAttributes(writer);
             var head = model.ClassifierHead is null ? "null" : "this." + model.ClassifierHead;
             writer.WriteLine($"global::TorchSharp.Modules.Linear? global::Saliency.IExplainable.ClassifierHead => {head};");
@@ -188,6 +190,37 @@ public sealed partial class ExplainLayerGenerator
             CloseBlock(writer);
         }
 
+        // GetTokenLayout, only for models that declare a token grid (the interface's default returns null for every layer).
+        private static void WriteTokenLayouts(IndentedTextWriter writer, ModelSpec model)
+        {
+            if (!model.Layers.Any(static layer => layer.TokenLayout is not null))
+            {
+                return;
+            }
+
+            WriteMemberAttributes(writer);
+            OpenBlock(writer, "global::Saliency.TokenLayout? global::Saliency.IExplainable.GetTokenLayout(string layer)");
+            OpenBlock(writer, "switch (layer)");
+            foreach (var layer in model.Layers)
+            {
+                if (layer.TokenLayout is { } grid)
+                {
+                    writer.WriteLine($"case {Literal(layer.Name)}:");
+                    writer.Indent++;
+                    writer.WriteLine($"return new global::Saliency.TokenLayout({Int(grid.Height)}, {Int(grid.Width)}, {Int(grid.PrefixTokens)});");
+                    writer.Indent--;
+                }
+            }
+
+            writer.WriteLine("default:");
+            writer.Indent++;
+            writer.WriteLine("return null;");
+            writer.Indent--;
+            CloseBlock(writer);
+            CloseBlock(writer);
+            writer.WriteLineNoTabs(string.Empty);
+        }
+
         /// <summary>
         /// PascalCase identifiers for the layer-name constants, valid and unique: <c>layer4</c> becomes <c>Layer4</c>,
         /// <c>conv_1</c> and <c>block.0</c> become <c>Conv1</c> and <c>Block0</c>, and clashes get a suffix (<c>Conv1_2</c>).
@@ -260,6 +293,8 @@ public sealed partial class ExplainLayerGenerator
             writer.Indent--;
             writer.WriteLine("}" + suffix);
         }
+
+        private static string Int(int value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         private static string Literal(string value) => SymbolDisplay.FormatLiteral(value, quote: true);
 

@@ -58,7 +58,10 @@ public sealed partial class ExplainLayerGenerator
                     layer.Name,
                     Identifier(layer.Member.Name),
                     layer.Type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat),
-                    layer.IsDefault))
+                    layer.IsDefault,
+                    layer.HasTokenGrid
+                        ? new TokenLayoutSpec(layer.TokenGridHeight!.Value, layer.TokenGridWidth!.Value, layer.PrefixTokens ?? LayerMember.DefaultPrefixTokens)
+                        : null))
                 .ToEquatableArray();
 
             var ns = type.ContainingNamespace is { IsGlobalNamespace: false } containingNamespace ? containingNamespace : null;

@@ -16,6 +16,12 @@ namespace Saliency;
 ///     [ClassifierHead] private readonly Linear fc;
 /// }
 /// </code>
+/// A vision transformer layer whose output is tokens <c>[B,N,C]</c> declares its patch grid, and is then explained
+/// as the grid <c>[B,C,h,w]</c> (pytorch-grad-cam's <c>reshape_transform</c>; see <see cref="TokenLayout"/>):
+/// <code>
+/// [ExplainLayer(IsDefault = true, TokenGridHeight = 14, TokenGridWidth = 14)] private readonly Sequential blocks;  // class token first
+/// [ExplainLayer("patches", TokenGridHeight = 14, TokenGridWidth = 14, PrefixTokens = 0)] private readonly Sequential stem;  // no class token
+/// </code>
 /// </remarks>
 [AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, AllowMultiple = false, Inherited = false)]
 public sealed class ExplainLayerAttribute : Attribute
@@ -37,4 +43,24 @@ public sealed class ExplainLayerAttribute : Attribute
 
     /// <summary>Whether this is the layer explained when a request names none. At most one layer per model.</summary>
     public bool IsDefault { get; set; }
+
+    /// <summary>
+    /// For a layer whose output is tokens <c>[B,N,C]</c>: the rows <c>h</c> of its patch grid (image height / patch size,
+    /// e.g. 14 for a 224-pixel ViT-B/16). Set it together with <see cref="TokenGridWidth"/>; 0 (unset) for a layer that
+    /// outputs <c>[B,C,h,w]</c> maps. The generated <see cref="IExplainable.GetTokenLayout"/> returns the layout.
+    /// </summary>
+    public int TokenGridHeight { get; set; }
+
+    /// <summary>
+    /// For a layer whose output is tokens <c>[B,N,C]</c>: the columns <c>w</c> of its patch grid. Set it together with
+    /// <see cref="TokenGridHeight"/>; 0 (unset) for a layer that outputs <c>[B,C,h,w]</c> maps.
+    /// </summary>
+    public int TokenGridWidth { get; set; }
+
+    /// <summary>
+    /// For a token layer: how many tokens come before the patch tokens and are dropped from the grid (timm's
+    /// <c>num_prefix_tokens</c>): 1, the default, for a class token; 0 for none; more for distillation or register tokens.
+    /// Used only with <see cref="TokenGridHeight"/> and <see cref="TokenGridWidth"/>.
+    /// </summary>
+    public int PrefixTokens { get; set; } = 1;
 }

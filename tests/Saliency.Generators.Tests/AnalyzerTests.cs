@@ -97,6 +97,11 @@ public sealed class AnalyzerTests
         { "SAL013", Net($"[ExplainLayer] private readonly Conv2d conv = {Conv};\nprivate static readonly object [|__saliencyLayers|] = new();"), false },
         { "SAL014", Net($"[ExplainLayer(\"\")] private readonly Conv2d [|conv|] = {Conv};"), false },
         { "SAL014", Net($"[ExplainLayer(\" \")] private readonly Conv2d [|conv|] = {Conv};"), false },
+        { "SAL016", Net($"[ExplainLayer([|TokenGridHeight = 4|])] private readonly Conv2d conv = {Conv};"), false },
+        { "SAL016", Net($"[ExplainLayer(\"tokens\", [|TokenGridWidth = 4|], PrefixTokens = 0)] private readonly Conv2d conv = {Conv};"), false },
+        { "SAL016", Net($"[ExplainLayer([|PrefixTokens = 0|])] private readonly Conv2d conv = {Conv};"), false },
+        { "SAL017", Net($"[ExplainLayer([|TokenGridHeight = 0|], TokenGridWidth = 4)] private readonly Conv2d conv = {Conv};"), false },
+        { "SAL017", Net($"[ExplainLayer(TokenGridHeight = 4, [|TokenGridWidth = -2|], [|PrefixTokens = -1|])] private readonly Conv2d conv = {Conv};"), false },
         {
             "SAL015", Net("[ClassifierHead] private readonly Linear fc = nn.Linear(8, 2);", declaration: "public sealed partial class [|Net|] : nn.Module<Tensor, Tensor>"),
             false
@@ -127,6 +132,7 @@ public sealed class AnalyzerTests
         ModelSources.GlobalNamespace,
         ModelSources.Property,
         ModelSources.Names,
+        ModelSources.Tokens,
     };
 
     [Theory]
@@ -255,6 +261,20 @@ public sealed class AnalyzerTests
         diagnostic.GetMessage().Should().Be("Layer name 'stage' of 'Net' is already used by 'first'; give one of them another name");
         diagnostic.Descriptor.Category.Should().Be("Saliency");
         diagnostic.Descriptor.CustomTags.Should().Contain(WellKnownDiagnosticTags.NotConfigurable);
+    }
+
+    [Theory]
+    [InlineData("[ExplainLayer(TokenGridHeight = 14)]", "'conv' sets TokenGridHeight but not TokenGridWidth; a token layer declares TokenGridHeight and TokenGridWidth together")]
+    [InlineData("[ExplainLayer(TokenGridWidth = 14)]", "'conv' sets TokenGridWidth but not TokenGridHeight; a token layer declares TokenGridHeight and TokenGridWidth together")]
+    [InlineData("[ExplainLayer(PrefixTokens = 1)]", "'conv' sets PrefixTokens but not TokenGridHeight and TokenGridWidth; a token layer declares TokenGridHeight and TokenGridWidth together")]
+    [InlineData("[ExplainLayer(TokenGridHeight = 0, TokenGridWidth = 14)]", "'conv' sets TokenGridHeight = 0, but it must be positive")]
+    [InlineData("[ExplainLayer(TokenGridHeight = 14, TokenGridWidth = 14, PrefixTokens = -1)]", "'conv' sets PrefixTokens = -1, but it must be zero or more")]
+    public async Task Token_grid_messages_name_the_member_and_the_argument(string attribute, string message)
+    {
+        var diagnostic = (await Harness.AnalyzeAsync(Net($"{attribute} private readonly Conv2d conv = {Conv};"))).Single();
+
+        diagnostic.GetMessage().Should().Be(message);
+        diagnostic.Severity.Should().Be(DiagnosticSeverity.Error);
     }
 
     private static string Forward(string body) => $$"""

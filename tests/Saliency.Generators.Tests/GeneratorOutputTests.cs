@@ -25,6 +25,7 @@ public sealed class GeneratorOutputTests
     /// <item><c>GenericBackbone</c>: a generic model, its type parameter as a layer type.</item>
     /// <item><c>GlobalNet</c>: a model in the global namespace, no namespace block.</item>
     /// <item><c>SplitNet</c>: one model in three files, layers in declaration order, forward (with a functional ReLU) in another file.</item>
+    /// <item><c>TokenNet</c>: token layers declared with <c>TokenGridHeight</c>/<c>TokenGridWidth</c>/<c>PrefixTokens</c>, and <c>GetTokenLayout</c>.</item>
     /// </list>
     /// </summary>
     private static readonly SnapshotCase[] SnapshotCases =
@@ -36,6 +37,7 @@ public sealed class GeneratorOutputTests
         new("GenericBackbone", "Demo.Backbone`1.ExplainLayers.g.cs", [ModelSources.Generic]),
         new("GlobalNet", "GlobalNet.ExplainLayers.g.cs", [ModelSources.GlobalNamespace]),
         new("SplitNet", "Demo.SplitNet.ExplainLayers.g.cs", [ModelSources.SplitLayers, ModelSources.SplitForward, SplitDefaultLayer]),
+        new("TokenNet", "Demo.TokenNet.ExplainLayers.g.cs", [ModelSources.Tokens]),
     ];
 
     public static TheoryData<string> Snapshots
@@ -96,6 +98,7 @@ public sealed class GeneratorOutputTests
         { "property", ModelSources.Property, "Demo.PropertyNet.ExplainLayers.g.cs" },
         { "explicit names", ModelSources.Names, "Demo.NamedNet.ExplainLayers.g.cs" },
         { "clean", ModelSources.CleanNet, "Demo.CleanNet.ExplainLayers.g.cs" },
+        { "token layers", ModelSources.Tokens, "Demo.TokenNet.ExplainLayers.g.cs" },
     };
 
     [Theory]
@@ -126,6 +129,28 @@ public sealed class GeneratorOutputTests
         CountOf(getLayer, "case \"").Should().Be(names.Length);
         CountOf(registerHook, "case \"").Should().Be(names.Length);
         CountOf(text, "new global::Saliency.ExplainableLayer(").Should().Be(names.Length);
+    }
+
+    [Fact]
+    public void GetTokenLayout_returns_each_declared_grid_and_null_for_the_other_layers()
+    {
+        var text = Harness.Generate(ModelSources.Tokens).SingleSource.SourceText.ToString();
+
+        var getTokenLayout = Section(text, "IExplainable.GetTokenLayout(string layer)", "IExplainable.ClassifierHead");
+        getTokenLayout.Should().Contain("case \"patches\":\n                    return new global::Saliency.TokenLayout(4, 4, 0);")
+            .And.Contain("case \"blocks\":\n                    return new global::Saliency.TokenLayout(4, 4, 1);", "PrefixTokens defaults to one class token")
+            .And.Contain("case \"wide\":\n                    return new global::Saliency.TokenLayout(2, 8, 5);", "height comes first whatever the argument order")
+            .And.Contain("default:\n                    return null;");
+        CountOf(getTokenLayout, "case \"").Should().Be(3, "the stem outputs maps");
+    }
+
+    [Fact]
+    public void Models_without_token_layers_leave_GetTokenLayout_to_the_interface_default()
+    {
+        foreach (var model in new[] { ModelSources.SmallNet, ModelSources.Names, ModelSources.Property })
+        {
+            Harness.Generate(model).SingleSource.SourceText.ToString().Should().NotContain("GetTokenLayout");
+        }
     }
 
     [Fact]

@@ -8,7 +8,26 @@ namespace Saliency.Generators.Analysis;
 /// <param name="Type">The member's type.</param>
 /// <param name="Name">The layer name: the attribute's name, or the member's name.</param>
 /// <param name="IsDefault">Whether the attribute sets <c>IsDefault = true</c>.</param>
-internal readonly record struct LayerMember(ISymbol Member, ITypeSymbol Type, string Name, bool IsDefault);
+/// <param name="Attribute">The <c>[ExplainLayer]</c> attribute, for the locations of its arguments.</param>
+/// <param name="TokenGridHeight">The <c>TokenGridHeight</c> argument, if given.</param>
+/// <param name="TokenGridWidth">The <c>TokenGridWidth</c> argument, if given.</param>
+/// <param name="PrefixTokens">The <c>PrefixTokens</c> argument, if given.</param>
+internal readonly record struct LayerMember(
+    ISymbol Member,
+    ITypeSymbol Type,
+    string Name,
+    bool IsDefault,
+    AttributeData Attribute,
+    int? TokenGridHeight,
+    int? TokenGridWidth,
+    int? PrefixTokens)
+{
+    /// <summary>The prefix tokens when <c>PrefixTokens</c> is not given: one class token, as the attribute's default.</summary>
+    public const int DefaultPrefixTokens = 1;
+
+    /// <summary>Whether the attribute declares a token grid (both sizes given).</summary>
+    public bool HasTokenGrid => TokenGridHeight is not null && TokenGridWidth is not null;
+}
 
 /// <summary>
 /// What <see cref="ModelInspector"/> found in a type: its annotated members and the SAL diagnostics they

@@ -12,6 +12,15 @@ internal static class ModelInspector
     /// <summary>The tool name the generated code carries in <c>[GeneratedCode]</c>.</summary>
     public const string GeneratorName = "Saliency.Generators";
 
+    /// <summary>The attribute property that gives a token layer's patch rows.</summary>
+    public const string TokenGridHeight = "TokenGridHeight";
+
+    /// <summary>The attribute property that gives a token layer's patch columns.</summary>
+    public const string TokenGridWidth = "TokenGridWidth";
+
+    /// <summary>The attribute property that gives a token layer's tokens before the patches.</summary>
+    public const string PrefixTokens = "PrefixTokens";
+
     /// <summary>The members the generator adds to a model; a user member with one of these names clashes (SAL013).</summary>
     public static readonly ImmutableArray<string> GeneratedMemberNames = ["Layers", "__saliencyLayers", "__saliencyUnguidableRelus"];
 
@@ -75,6 +84,7 @@ internal static class ModelInspector
                 var layer = ReadLayer(member, memberType, layerAttribute);
                 layers.Add(layer);
                 CheckLayer(layer, known, compilation, diagnostics);
+                CheckTokenGrid(layer, diagnostics, cancellationToken);
                 if (string.IsNullOrWhiteSpace(layer.Name))
                 {
                     diagnostics.Add(Diagnostic.Create(DiagnosticDescriptors.EmptyLayerName, member.Locations[0], member.Name));
@@ -205,15 +215,75 @@ internal static class ModelInspector
         var arguments = attribute.ConstructorArguments;
         var name = arguments.Length == 1 && arguments[0].Value is string explicitName ? explicitName : member.Name;
         var isDefault = false;
+        int? height = null, width = null, prefix = null;
         foreach (var argument in attribute.NamedArguments)
         {
-            if (argument is { Key: "IsDefault", Value.Value: bool value })
+            switch (argument)
             {
-                isDefault = value;
+                case { Key: "IsDefault", Value.Value: bool value }:
+                    isDefault = value;
+                    break;
+                case { Key: TokenGridHeight, Value.Value: int value }:
+                    height = value;
+                    break;
+                case { Key: TokenGridWidth, Value.Value: int value }:
+                    width = value;
+                    break;
+                case { Key: PrefixTokens, Value.Value: int value }:
+                    prefix = value;
+                    break;
             }
         }
 
-        return new LayerMember(member, memberType, name, isDefault);
+        return new LayerMember(member, memberType, name, isDefault, attribute, height, width, prefix);
+    }
+
+    // SAL016: the grid needs both sizes, and PrefixTokens means nothing without them; SAL017: sizes > 0, prefix ≥ 0.
+    private static void CheckTokenGrid(LayerMember layer, ImmutableArray<Diagnostic>.Builder diagnostics, CancellationToken cancellationToken)
+    {
+        var member = layer.Member.Name;
+        if (layer.TokenGridHeight is null != layer.TokenGridWidth is null)
+        {
+            var (given, missing) = layer.TokenGridHeight is null ? (TokenGridWidth, TokenGridHeight) : (TokenGridHeight, TokenGridWidth);
+            diagnostics.Add(Diagnostic.Create(
+                DiagnosticDescriptors.IncompleteTokenGrid, ArgumentLocation(layer, given, cancellationToken), member, given, missing));
+        }
+        else if (layer.PrefixTokens is not null && !layer.HasTokenGrid)
+        {
+            diagnostics.Add(Diagnostic.Create(
+                DiagnosticDescriptors.IncompleteTokenGrid, ArgumentLocation(layer, PrefixTokens, cancellationToken), member, PrefixTokens, $"{TokenGridHeight} and {TokenGridWidth}"));
+        }
+
+        foreach (var (argument, value, least) in new[] { (TokenGridHeight, layer.TokenGridHeight, 1), (TokenGridWidth, layer.TokenGridWidth, 1), (PrefixTokens, layer.PrefixTokens, 0) })
+        {
+            if (value < least)
+            {
+                diagnostics.Add(Diagnostic.Create(
+                    DiagnosticDescriptors.InvalidTokenGrid,
+                    ArgumentLocation(layer, argument, cancellationToken),
+                    member,
+                    argument,
+                    value,
+                    least == 1 ? "positive" : "zero or more"));
+            }
+        }
+    }
+
+    // The `Name = value` argument of the attribute as written, else the member.
+    private static Location ArgumentLocation(LayerMember layer, string name, CancellationToken cancellationToken)
+    {
+        if (layer.Attribute.ApplicationSyntaxReference?.GetSyntax(cancellationToken) is AttributeSyntax { ArgumentList: { } arguments })
+        {
+            foreach (var argument in arguments.Arguments)
+            {
+                if (argument.NameEquals?.Name.Identifier.ValueText == name)
+                {
+                    return argument.GetLocation();
+                }
+            }
+        }
+
+        return layer.Member.Locations[0];
     }
 
     private static bool IsCandidate(ISymbol member) =>

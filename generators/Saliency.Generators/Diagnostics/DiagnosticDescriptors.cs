@@ -176,6 +176,28 @@ internal static class DiagnosticDescriptors
         isEnabledByDefault: true,
         description: "The generator implements IExplainable only for types with at least one [ExplainLayer] member.");
 
+    /// <summary>SAL016: a token grid with only one of its sizes, or prefix tokens without a grid.</summary>
+    public static readonly DiagnosticDescriptor IncompleteTokenGrid = new(
+        id: "SAL016",
+        title: "A token grid needs both its height and its width",
+        messageFormat: "'{0}' sets {1} but not {2}; a token layer declares TokenGridHeight and TokenGridWidth together",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "A layer whose output is tokens [B,N,C] is explained as the grid [B,C,h,w], which needs both h (TokenGridHeight) and w (TokenGridWidth); PrefixTokens only says how many tokens precede that grid.",
+        customTags: WellKnownDiagnosticTags.NotConfigurable);
+
+    /// <summary>SAL017: a token grid size below 1 or a negative prefix count.</summary>
+    public static readonly DiagnosticDescriptor InvalidTokenGrid = new(
+        id: "SAL017",
+        title: "Token grid sizes must be positive and prefix tokens not negative",
+        messageFormat: "'{0}' sets {1} = {2}, but it must be {3}",
+        category: Category,
+        defaultSeverity: DiagnosticSeverity.Error,
+        isEnabledByDefault: true,
+        description: "TokenGridHeight and TokenGridWidth count patch rows and columns (at least 1); PrefixTokens counts the tokens before the patches (0 or more).",
+        customTags: WellKnownDiagnosticTags.NotConfigurable);
+
     /// <summary>Every rule, for <c>SupportedDiagnostics</c>.</summary>
     public static ImmutableArray<DiagnosticDescriptor> All { get; } =
     [
@@ -194,5 +216,7 @@ internal static class DiagnosticDescriptors
         GeneratedMemberClash,
         EmptyLayerName,
         ClassifierHeadWithoutLayers,
+        IncompleteTokenGrid,
+        InvalidTokenGrid,
     ];
 }

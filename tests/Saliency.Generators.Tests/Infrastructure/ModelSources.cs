@@ -182,6 +182,30 @@ internal static class ModelSources
         """;
 
     /// <summary>One model in two files: the annotations in one, forward (with a functional ReLU) in the other.</summary>
+    /// <summary>
+    /// A vision transformer: a token layer with a class token (the default <c>PrefixTokens</c>), a named token layer
+    /// without one, a non-square grid with register tokens, and a layer of maps without a grid.
+    /// </summary>
+    public const string Tokens = Usings + """
+        namespace Demo;
+
+        public sealed partial class TokenNet : nn.Module<Tensor, Tensor>
+        {
+            [ExplainLayer] private readonly Conv2d stem = nn.Conv2d(3, 8, 4, stride: 4);
+            [ExplainLayer("patches", TokenGridHeight = 4, TokenGridWidth = 4, PrefixTokens = 0)] private readonly Identity patches = nn.Identity();
+            [ExplainLayer(IsDefault = true, TokenGridHeight = 4, TokenGridWidth = 4)] private readonly Sequential blocks = nn.Sequential(nn.Identity());
+            [ExplainLayer("wide", TokenGridWidth = 8, TokenGridHeight = 2, PrefixTokens = 5)] private readonly Identity wide = nn.Identity();
+
+            public TokenNet() : base(nameof(TokenNet)) => RegisterComponents();
+
+            public override Tensor forward(Tensor input)
+            {
+                var tokens = patches.call(stem.call(input).flatten(2).transpose(1, 2));
+                return wide.call(blocks.call(tokens));
+            }
+        }
+        """;
+
     public const string SplitLayers = Usings + """
         namespace Demo;
 
