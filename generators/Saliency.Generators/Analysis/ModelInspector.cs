@@ -256,14 +256,14 @@ internal static class ModelInspector
 
         foreach (var (argument, value, least) in new[] { (TokenGridHeight, layer.TokenGridHeight, 1), (TokenGridWidth, layer.TokenGridWidth, 1), (PrefixTokens, layer.PrefixTokens, 0) })
         {
-            if (value < least)
+            if (value is { } given && given < least)
             {
                 diagnostics.Add(Diagnostic.Create(
                     DiagnosticDescriptors.InvalidTokenGrid,
                     ArgumentLocation(layer, argument, cancellationToken),
                     member,
                     argument,
-                    value,
+                    given.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     least == 1 ? "positive" : "zero or more"));
             }
         }
