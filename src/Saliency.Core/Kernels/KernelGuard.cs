@@ -53,7 +53,7 @@ public sealed class KernelGuard
     public static KernelGuard Default { get; } = new(
         KernelSelfCheck.Run,
         LibTorchNative.TryDisableOneDnn,
-        () => CpuInfo.Read() is { ReportsSizes: false } ? OneDnnCacheRepair.TryApply() : null);
+        () => CpuInfo.Read() is { ReportsSizes: false } && OneDnnCacheRepair.TryApply() is { } repair && LibTorchNative.TryDisableNnpack() ? $"{repair} and turned NNPACK off" : null);
 
     /// <summary>
     /// Checks <paramref name="device"/> as <paramref name="mode"/> says, once (cached), and returns what was found.

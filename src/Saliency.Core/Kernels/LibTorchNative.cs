@@ -45,6 +45,18 @@ public static unsafe partial class LibTorchNative
     /// <returns>Whether oneDNN is off afterwards.</returns>
     internal static bool TryDisableOneDnn() => SetConvolutionBackends(oneDnn: false, nnpack: false) && IsOneDnnEnabled == false;
 
+    /// <summary>
+    /// Turns NNPACK off and leaves oneDNN as it is: after the cache-size repair, so that every convolution takes the
+    /// oneDNN kernels the self-check covers (NNPACK's are not checked, and it warns on every attempt on CPUs it does
+    /// not support).
+    /// </summary>
+    /// <returns>Whether NNPACK is off afterwards.</returns>
+    internal static bool TryDisableNnpack()
+    {
+        var entries = s_entries.Value;
+        return entries is not null && entries.SetUserEnabledNnpack(false) && IsNnpackEnabled == false;
+    }
+
     /// <summary>Sets both switches (the kernel-cost benchmark measures both states, then restores the first).</summary>
     /// <returns>Whether the switches exist.</returns>
     internal static bool SetConvolutionBackends(bool oneDnn, bool nnpack)
