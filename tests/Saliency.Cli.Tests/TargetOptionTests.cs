@@ -65,18 +65,20 @@ public sealed class TargetOptionTests : IDisposable
     }
 
     [Fact]
-    public void Top_k_with_a_mask_ranks_the_classes_by_their_score_over_the_mask()
+    public void Top_k_with_a_mask_explains_every_class_of_every_image_batch_after_batch_and_probability_is_refused()
     {
-        var scene = Scene(_temp["scene.png"], red: true, green: true);
+        Directory.CreateDirectory(_temp["scenes"]);
+        var scene = Scene(_temp["scenes/first.png"], red: true, green: true);
+        Scene(_temp["scenes/second.png"], red: true, green: true);
         var mask = Image(_temp["mask.png"], 32, 32, (A, A, 8, SKColors.Gray));
 
-        var run = Cli.Run("explain", scene, "--model", EndToEndTests.UserModelPath("UserModels.TinySegmenter"), "--size", "32", "--mean", "0", "--std", "1",
-            "--mask", mask, "--top-k", "2", "--out", _temp["out"]);
+        var run = Cli.Run("explain", _temp["scenes"], "--model", EndToEndTests.UserModelPath("UserModels.TinySegmenter"), "--size", "32", "--mean", "0", "--std", "1",
+            "--mask", mask, "--top-k", "2", "--batch-size", "1", "--out", _temp["out"]);
         var probability = Cli.Run("explain", scene, "--model", EndToEndTests.UserModelPath("UserModels.TinySegmenter"), "--mask", mask, "--score", "probability");
 
         run.ExitCode.Should().Be(0, run.ToString());
-        Directory.GetFiles(_temp["out"], "*.png").Select(Path.GetFileName).Should().BeEquivalentTo("scene.grad-cam.0.png", "scene.grad-cam.1.png");
-        run.Out.Should().Contain("Explained 1 of 1 image(s) with grad-cam at layer features: 2 file(s)");
+        Directory.GetFiles(_temp["out"], "*.png").Select(Path.GetFileName).Should().BeEquivalentTo("first.grad-cam.0.png", "first.grad-cam.1.png", "second.grad-cam.0.png", "second.grad-cam.1.png");
+        run.Out.Should().Contain("Explained 2 of 2 image(s) with grad-cam at layer features: 4 file(s)");
         probability.ExitCode.Should().Be(2);
         probability.ErrorLines.Should().Equal("error: --score probability does not apply with --mask: the mask target sums the class's logits over the mask (pytorch-grad-cam's SemanticSegmentationTarget); drop --score.");
     }
@@ -146,6 +148,15 @@ public sealed class TargetOptionTests : IDisposable
 
         run.ExitCode.Should().Be(2, run.ToString());
         run.ErrorLines.Should().ContainSingle().Which.Should().Match("error: Method 'cam' explains a class through the classifier head, but this request's target is 'segmentation:1:#*'. Use a gradient method such as 'grad-cam'.");
+    }
+
+    [Fact]
+    public void Help_describes_mask_and_similar_to_with_the_outputs_they_need()
+    {
+        var run = Cli.Run("explain", "--help");
+
+        run.ExitCode.Should().Be(0, run.ToString());
+        run.Out.Should().Contain("--mask").And.Contain("[B,classes,H,W]").And.Contain("--similar-to").And.Contain("[B,D]");
     }
 
     private static bool Inside(int position, int corner) => position >= corner && position < corner + 8;

@@ -47,11 +47,11 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         public string Score { get; set; } = "logit";
 
         [CommandOption("--mask <MASK>")]
-        [Description("For a segmentation model (output [B,classes,H,W]): a PNG or JPEG whose pixels above 0 mark the region to explain; each target class is explained summed over it, and targets are picked by the class scores averaged over it.")]
+        [Description("For a segmentation model (output [[B,classes,H,W]]): a PNG or JPEG whose pixels above 0 mark the region to explain; each target class is explained summed over it, and targets are picked by the class scores averaged over it.")]
         public string? Mask { get; set; }
 
         [CommandOption("--similar-to <IMAGE>")]
-        [Description("For an embedding model (output [B,D]): explain what makes each image's embedding similar (cosine) to this image's.")]
+        [Description("For an embedding model (output [[B,D]]): explain what makes each image's embedding similar (cosine) to this image's.")]
         public string? SimilarTo { get; set; }
 
         [CommandOption("-l|--layer <LAYER>")]

@@ -16,9 +16,6 @@ namespace Saliency.Cli.Explaining;
 /// </summary>
 internal abstract class TargetMode : IDisposable
 {
-    /// <summary>The kind of output the mode needs.</summary>
-    public abstract ModelOutputKind Output { get; }
-
     /// <summary>Each image's scores and what <c>--save-maps</c> stores of them, from the model's output <c>[B,…]</c>.</summary>
     public abstract IReadOnlyList<Prediction> Predict(Tensor output);
 
@@ -47,8 +44,6 @@ internal abstract class TargetMode : IDisposable
     /// <summary>Class targets of a classifier: the logit (default) or the softmax probability (<c>--score probability</c>).</summary>
     public sealed class Classes(TargetPlan plan, ClassLabels labels, bool probability) : TargetMode
     {
-        public override ModelOutputKind Output => ModelOutputKind.Classes;
-
         public override void Check(IReadOnlyList<long> shape) => plan.CheckClassCount((int)shape[0]);
 
         public override IReadOnlyList<Prediction> Predict(Tensor output)
@@ -90,8 +85,6 @@ internal abstract class TargetMode : IDisposable
     public sealed class Mask(TargetPlan plan, ClassLabels labels, MaskImage mask) : TargetMode
     {
         private Tensor? _weights;
-
-        public override ModelOutputKind Output => ModelOutputKind.Segmentation;
 
         /// <summary>The mask at the output's size <c>[H,W]</c>, 0/1 (set by <see cref="Check"/>).</summary>
         private Tensor Weights => _weights ?? throw new InvalidOperationException("The mask is resized once the output's size is known.");
@@ -140,8 +133,6 @@ internal abstract class TargetMode : IDisposable
     public sealed class Similarity(string referencePath, Tensor reference) : TargetMode
     {
         private readonly string _name = "similar-to-" + Slug(Path.GetFileNameWithoutExtension(referencePath));
-
-        public override ModelOutputKind Output => ModelOutputKind.Embedding;
 
         public override IReadOnlyList<Prediction> Predict(Tensor output)
         {
