@@ -173,7 +173,7 @@ public sealed class BadInputTests : IDisposable
         var plain = Cli.Run("layers", "--model", EndToEndTests.UserModelPath("UserModels.PlainNet"));
 
         missing.ExitCode.Should().Be(2);
-        OneErrorLine(missing).Should().Be("error: Saliency.Cli.Tests.UserModel.dll has no type 'UserModels.TinyNt'. Did you mean 'UserModels.TinyNet'? Explainable types there: UserModels.TinyNet.");
+        OneErrorLine(missing).Should().Be("error: Saliency.Cli.Tests.UserModel.dll has no type 'UserModels.TinyNt'. Did you mean 'UserModels.TinyNet'? Explainable types there: UserModels.TinyNet, UserModels.TinySegmenter, UserModels.TinyEmbedder.");
         plain.ExitCode.Should().Be(2);
         OneErrorLine(plain).Should().Be("error: Type UserModels.PlainNet does not implement IExplainable: annotate its layers with [ExplainLayer] and make it partial (the Saliency source generator then implements IExplainable).");
     }

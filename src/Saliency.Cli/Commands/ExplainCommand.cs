@@ -46,6 +46,14 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         [DefaultValue("logit")]
         public string Score { get; set; } = "logit";
 
+        [CommandOption("--mask <MASK>")]
+        [Description("For a segmentation model (output [[B,classes,H,W]]): a PNG or JPEG whose pixels above 0 mark the region to explain; each target class is explained summed over it, and targets are picked by the class scores averaged over it.")]
+        public string? Mask { get; set; }
+
+        [CommandOption("--similar-to <IMAGE>")]
+        [Description("For an embedding model (output [[B,D]]): explain what makes each image's embedding similar (cosine) to this image's.")]
+        public string? SimilarTo { get; set; }
+
         [CommandOption("-l|--layer <LAYER>")]
         [Description("The layer to explain (see 'saliency layers'). Default: the model's default layer.")]
         public string? Layer { get; set; }
@@ -56,12 +64,12 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         public int BatchSize { get; set; }
 
         [CommandOption("-o|--out <DIR>")]
-        [Description("Where the PNGs go: <image-stem>.<method>.<target>.png.")]
+        [Description("Where the PNGs go: <image-stem>.<method>.<target>.png (<target>: the class label, or similar-to-<reference-stem>).")]
         [DefaultValue("out/explain")]
         public string Out { get; set; } = "out/explain";
 
         [CommandOption("--save-maps")]
-        [Description("Also write <image-stem>.maps.safetensors: <method>/<target>/map [[H,W]], <method>/<target>/raw, and logits.")]
+        [Description("Also write <image-stem>.maps.safetensors: <method>/<target>/map [[H,W]], <method>/<target>/raw, and logits (with --mask: mask-scores; with --similar-to: embedding and similarity).")]
         public bool SaveMaps { get; set; }
 
         [CommandOption("-r|--recursive")]
@@ -93,7 +101,33 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
                 return ValidationResult.Error($"--score must be logit or probability; got '{Score}'.");
             }
 
-            return MaxPixels < 1 ? ValidationResult.Error("--max-pixels must be positive.") : base.Validate();
+            return TargetConflict() is { } conflict ? ValidationResult.Error(conflict)
+                : MaxPixels < 1 ? ValidationResult.Error("--max-pixels must be positive.") : base.Validate();
+        }
+
+        /// <summary>Whether the probability score was asked for.</summary>
+        public bool Probability => Score.Trim().Equals("probability", StringComparison.OrdinalIgnoreCase);
+
+        /// <summary>What is wrong with the combination of target options, or <see langword="null"/>.</summary>
+        private string? TargetConflict()
+        {
+            if (Mask is not null && SimilarTo is not null)
+            {
+                return "Give --mask or --similar-to, not both: --mask explains classes of a segmentation model over a region, --similar-to an embedding's similarity to a reference image.";
+            }
+
+            if (Mask is not null && Probability)
+            {
+                return "--score probability does not apply with --mask: the mask target sums the class's logits over the mask (pytorch-grad-cam's SemanticSegmentationTarget); drop --score.";
+            }
+
+            if (SimilarTo is null)
+            {
+                return null;
+            }
+
+            var option = Targets.Length > 0 ? "--target" : TargetsFrom is not null ? "--targets-from" : TopK is not null ? "--top-k" : Probability ? "--score probability" : null;
+            return option is null ? null : $"{option} does not apply with --similar-to: an embedding has no classes; each image is explained by its similarity to {SimilarTo}.";
         }
     }
 
@@ -113,11 +147,20 @@ internal sealed class ExplainCommand(CliConsole console) : Command<ExplainComman
         using var model = ModelLoader.Load(settings, host.Device);
         var layer = settings.Layer ?? model.Explainable.DefaultLayer;
         _ = model.Explainable.GetLayer(layer);
-        var targets = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.Targets.Length > 0, settings.TargetsFrom, settings.TopK, model.Labels);
-        targets.CheckClassCount(ModelProbe.Run(model, layer, [.. host.Methods.Where(m => methods.Contains(m.Id))]));
-        OutputFolder.Create("--out", settings.Out, settings.Out);
         var limits = ImageLimits.Default with { MaxPixels = settings.MaxPixels };
-        var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits, settings.Score.Trim().Equals("probability", StringComparison.OrdinalIgnoreCase), methodOptions));
+        var mask = settings.Mask is null ? null : MaskImage.Read(settings.Mask, limits);
+        var plan = TargetPlan.Create(OptionValues.Split(settings.Targets), settings.Targets.Length > 0, settings.TargetsFrom, settings.TopK, model.Labels);
+        var kind = mask is not null ? ModelOutputKind.Segmentation : settings.SimilarTo is not null ? ModelOutputKind.Embedding : ModelOutputKind.Classes;
+        var shape = ModelProbe.Run(model, layer, [.. host.Methods.Where(m => methods.Contains(m.Id))], kind);
+        using TargetMode targets = kind switch
+        {
+            ModelOutputKind.Segmentation => new TargetMode.Mask(plan, model.Labels, mask!),
+            ModelOutputKind.Embedding => new TargetMode.Similarity(settings.SimilarTo!, TargetMode.Similarity.Embed(model, settings.SimilarTo!, limits)),
+            _ => new TargetMode.Classes(plan, model.Labels, settings.Probability),
+        };
+        targets.Check(shape);
+        OutputFolder.Create("--out", settings.Out, settings.Out);
+        var explainer = new BatchExplainer(host, model, new ExplainOptions(methods, layer, targets, settings.Out, colormap, settings.Alpha, settings.SaveMaps, limits, methodOptions));
 
         var clashes = ImageInputs.Clashes(inputs);
         var mine = Owned(inputs, shard);

@@ -6,14 +6,15 @@ using static TorchSharp.torch;
 namespace Saliency.Cli.Explaining;
 
 /// <summary>
-/// Explains one batch of image files: decodes each (a bad file fails alone), runs one forward for the logits, picks
-/// each image's targets, explains every method and target with one shared pass per layer, and writes the outputs
+/// Explains one batch of image files: decodes each (a bad file fails alone), runs one forward for the scores (logits, class
+/// scores over a mask, or the similarity to a reference), picks each image's targets, explains every method and target
+/// with one shared pass per layer, and writes the outputs
 /// (an output that cannot be written fails its image alone). Cancellation is honoured between images: the image being
 /// written is finished, the rest of the batch is left unwritten and has no outcome.
 /// </summary>
 internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, ExplainOptions options)
 {
-    private readonly OutputWriter _writer = new(model, options);
+    private readonly OutputWriter _writer = new(options);
     private readonly SortedSet<string> _warnings = new(StringComparer.Ordinal);
 
     /// <summary>The kernel guard's warning, which every result carries and the command has already printed once.</summary>
@@ -63,17 +64,16 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
         var paths = inputs.Select(i => i.Path).ToList();
         using var scope = NewDisposeScope();
         var batch = ImageTensors.ToBatch([.. images.Select(i => i.Bitmap)], model.Input);
-        var logits = Predict(batch);
-        options.Targets.CheckClassCount(logits[0].Length);
-        var subjects = ResolveTargets(paths, images, logits, outcomes);
+        var predictions = Predict(batch);
+        var subjects = ResolveTargets(paths, images, predictions, outcomes);
         if (subjects.Count == 0)
         {
             return;
         }
 
         var input = batch.index_select(0, tensor(subjects.Select(s => (long)s.Row).ToArray()));
-        var slots = subjects.Max(s => s.Targets.Count);
-        var results = host.Explain(model.Explainable, input, Requests(subjects, slots));
+        var planned = options.Methods.SelectMany(method => options.Targets.Requests(method, options, [.. subjects.Select(s => s.Targets)]).Select(r => (Method: method, r.Request, r.Covers))).ToList();
+        var results = host.Explain(model.Explainable, input, [.. planned.Select(p => p.Request)]);
         try
         {
             foreach (var result in results)
@@ -96,15 +96,16 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
 
                 var subject = subjects[item];
                 var explanations = new List<Explanation>();
-                for (var m = 0; m < options.Methods.Count; m++)
+                foreach (var method in options.Methods)
                 {
-                    for (var slot = 0; slot < subject.Targets.Count; slot++)
+                    foreach (var target in subject.Targets)
                     {
-                        explanations.Add(new Explanation(options.Methods[m], subject.Targets[slot], results[(m * slots) + slot], item));
+                        var request = planned.FindIndex(p => p.Method == method && p.Covers[item] == target);
+                        explanations.Add(new Explanation(method, options.Targets.Name(target), results[request], item));
                     }
                 }
 
-                outcomes[subject.Index] = _writer.Write(inputs[subject.Index], subject.Bitmap, explanations, logits[subject.Row]);
+                outcomes[subject.Index] = _writer.Write(inputs[subject.Index], subject.Bitmap, explanations, predictions[subject.Row]);
             }
         }
         finally
@@ -116,15 +117,11 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
         }
     }
 
-    /// <summary>Each image's logits, from one forward pass without gradients.</summary>
-    private float[][] Predict(Tensor batch)
-    {
-        using var capture = ModelProbe.Guard(model, () => SaliencyEngine.Capture(model.Explainable, batch, options.Layer, gradients: false));
-        return [.. Enumerable.Range(0, (int)batch.shape[0]).Select(i => capture.Logits[i].cpu().data<float>().ToArray())];
-    }
+    /// <summary>Each image's scores, from one forward pass without gradients.</summary>
+    private IReadOnlyList<Prediction> Predict(Tensor batch) => options.Targets.Predict(ModelProbe.Forward(model, batch).Output);
 
     /// <summary>The images whose targets resolve; an image whose targets do not (a bad CSV row) fails alone.</summary>
-    private List<Subject> ResolveTargets(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, float[][] logits, ImageOutcome?[] outcomes)
+    private List<Subject> ResolveTargets(IReadOnlyList<string> paths, List<(int Index, SKBitmap Bitmap)> images, IReadOnlyList<Prediction> predictions, ImageOutcome?[] outcomes)
     {
         var subjects = new List<Subject>();
         for (var row = 0; row < images.Count; row++)
@@ -132,7 +129,7 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
             var (index, bitmap) = images[row];
             try
             {
-                subjects.Add(new Subject(row, index, bitmap, options.Targets.For(paths[index], logits[row])));
+                subjects.Add(new Subject(row, index, bitmap, options.Targets.TargetsFor(paths[index], predictions[row])));
             }
             catch (ArgumentException e)
             {
@@ -143,22 +140,12 @@ internal sealed class BatchExplainer(SaliencyHost host, LoadedModel model, Expla
         return subjects;
     }
 
-    /// <summary>
-    /// One request per method and target slot: slot <c>j</c> asks for every image's <c>j</c>-th target (an image with
-    /// fewer targets repeats its last one, whose result is not written twice). All share one forward pass per layer.
-    /// </summary>
-    private List<ExplainRequest> Requests(List<Subject> subjects, int slots) =>
-        [.. options.Methods.SelectMany(method => Enumerable.Range(0, slots).Select(slot =>
-        {
-            long[] classes = [.. subjects.Select(s => s.Targets[Math.Min(slot, s.Targets.Count - 1)])];
-            return options.Probability
-                ? new ExplainRequest(method) { Layer = options.Layer, Target = new ClassProbabilityTarget(classes), Options = options.OptionsOf(method) }
-                : new ExplainRequest(method) { Layer = options.Layer, Targets = classes, Options = options.OptionsOf(method) };
-        }))];
-
     /// <summary>An image being explained: its row in the decoded batch, its index among the paths, its pixels and targets.</summary>
     private sealed record Subject(int Row, int Index, SKBitmap Bitmap, IReadOnlyList<long> Targets);
 }
 
-/// <summary>One method's explanation of one target of one image: row <paramref name="Item"/> of <paramref name="Result"/>.</summary>
-internal sealed record Explanation(string Method, long Target, SaliencyResult Result, int Item);
+/// <summary>
+/// One method's explanation of one target of one image: row <paramref name="Item"/> of <paramref name="Result"/>;
+/// <paramref name="Name"/> is the target's part of file and key names (a class label, or <c>similar-to-…</c>).
+/// </summary>
+internal sealed record Explanation(string Method, string Name, SaliencyResult Result, int Item);

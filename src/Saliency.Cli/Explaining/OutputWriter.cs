@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Saliency.Cli.Infrastructure;
-using Saliency.Cli.Modeling;
 using SkiaSharp;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
@@ -10,17 +9,17 @@ namespace Saliency.Cli.Explaining;
 
 /// <summary>
 /// Writes an image's explanations: per method and target one PNG at the image's own size, named
-/// <c>&lt;stem&gt;.&lt;method&gt;.&lt;target&gt;.png</c> (a heat-map overlay for layer maps, the rendered gradient for
+/// <c>&lt;stem&gt;.&lt;method&gt;.&lt;target&gt;.png</c> (<c>&lt;target&gt;</c> a class label or <c>similar-to-&lt;reference&gt;</c>; a heat-map overlay for layer maps, the rendered gradient for
 /// input-space attributions), and with <c>--save-maps</c> one <c>&lt;stem&gt;.maps.safetensors</c>. An image's files are
 /// written all or none: each is staged under a temporary name, and only when all are staged are they renamed into place.
 /// </summary>
-internal sealed class OutputWriter(LoadedModel model, ExplainOptions options)
+internal sealed class OutputWriter(ExplainOptions options)
 {
     /// <summary>The longest file name most file systems take, in bytes.</summary>
     private const int MaxNameBytes = 255;
 
     /// <summary>Writes the image's outputs; on failure nothing of the image is left and the outcome says why.</summary>
-    public ImageOutcome Write(ImageInput input, SKBitmap image, IReadOnlyList<Explanation> explanations, float[] logits)
+    public ImageOutcome Write(ImageInput input, SKBitmap image, IReadOnlyList<Explanation> explanations, Prediction prediction)
     {
         var staged = new List<(string Temporary, string Final, OutputFile Output)>();
         var committed = new List<string>();
@@ -31,12 +30,12 @@ internal sealed class OutputWriter(LoadedModel model, ExplainOptions options)
                 using var picture = ExplanationPicture.Render(explanation.Result, explanation.Item, image, options.Colormap, options.Alpha);
                 using var data = picture.Encode(SKEncodedImageFormat.Png, 100)
                     ?? throw new IOException($"Could not encode a {picture.Width}×{picture.Height} image as PNG.");
-                Stage(staged, input, $".{explanation.Method}.{model.Labels.Slug(explanation.Target)}.png", data.AsSpan());
+                Stage(staged, input, $".{explanation.Method}.{explanation.Name}.png", data.AsSpan());
             }
 
             if (options.SaveMaps)
             {
-                Stage(staged, input, ".maps.safetensors", MapsFile(explanations, logits));
+                Stage(staged, input, ".maps.safetensors", MapsFile(explanations, prediction));
             }
 
             foreach (var (temporary, final, _) in staged)
@@ -110,18 +109,22 @@ internal sealed class OutputWriter(LoadedModel model, ExplainOptions options)
         return folder + name + suffix;
     }
 
-    private byte[] MapsFile(IReadOnlyList<Explanation> explanations, float[] logits)
+    private byte[] MapsFile(IReadOnlyList<Explanation> explanations, Prediction prediction)
     {
         using var scope = NewDisposeScope();
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         foreach (var explanation in explanations)
         {
-            var key = $"{explanation.Method}/{model.Labels.Slug(explanation.Target)}";
+            var key = $"{explanation.Method}/{explanation.Name}";
             tensors[$"{key}/map"] = explanation.Result.Map[explanation.Item].cpu().to(ScalarType.Float32).contiguous();
             tensors[$"{key}/raw"] = explanation.Result.Raw[explanation.Item].cpu().to(ScalarType.Float32).contiguous();
         }
 
-        tensors["logits"] = tensor(logits);
+        foreach (var (key, values) in prediction.Saved)
+        {
+            tensors[key] = tensor(values);
+        }
+
         using var stream = new MemoryStream();
         Safetensors.SaveStateDict(stream, tensors, leaveOpen: true);
         return stream.ToArray();
