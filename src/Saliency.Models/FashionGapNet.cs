@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -39,4 +40,29 @@ public sealed partial class FashionGapNet : Module<Tensor, Tensor>
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input) => fc.call(features.call(input).mean([2, 3]));
+
+    /// <summary>
+    /// The training loss for a batch: binary cross-entropy of the logits against 2-hot targets, plus
+    /// <paramref name="camPenalty"/> times the mean of <c>ReLU(−CAM)</c> over classes and positions (see
+    /// <see cref="Training.TrainingOptions.CamPenalty"/>).
+    /// </summary>
+    /// <param name="input">The normalised batch <c>[B,1,H,W]</c>.</param>
+    /// <param name="targets">The 2-hot targets <c>[B,10]</c>.</param>
+    /// <param name="camPenalty">The penalty's weight; 0 for plain cross-entropy.</param>
+    /// <returns>The scalar loss.</returns>
+    public Tensor TrainingLoss(Tensor input, Tensor targets, double camPenalty)
+    {
+        var maps = features.call(input);
+        var loss = nn.functional.binary_cross_entropy_with_logits(fc.call(maps.mean([2, 3])), targets);
+        if (camPenalty <= 0)
+        {
+            return loss;
+        }
+
+        // Scalars held for the whole call: a temporary Scalar may be finalised while libtorch still reads it.
+        using var weight = camPenalty.ToScalar();
+        var cams = nn.functional.conv2d(maps, fc.weight!.unsqueeze(-1).unsqueeze(-1));
+        var penalty = nn.functional.relu(cams.neg()).mean();
+        return loss.add(penalty, weight);
+    }
 }

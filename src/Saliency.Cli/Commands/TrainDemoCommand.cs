@@ -20,8 +20,8 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
     {
         [CommandOption("--epochs <N>")]
         [Description("Epochs of 30,000 two-item canvases each.")]
-        [DefaultValue(2)]
-        public int Epochs { get; set; }
+        [DefaultValue(7)]
+        public int Epochs { get; set; } = 7;
 
         [CommandOption("--epoch-size <N>")]
         [Description("Canvases per epoch (30,000 hold as many items as the training split).")]
@@ -59,9 +59,19 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
         public double LearningRate { get; set; }
 
         [CommandOption("--canvas-sides <LIST>")]
-        [Description("Comma-separated canvas sides (at least 64) training draws from, one per step, e.g. 64,64,64,96: small canvases are cheaper; 96, the default, is the demo's input.")]
-        [DefaultValue("96")]
-        public string CanvasSides { get; set; } = "96";
+        [Description("Comma-separated canvas sides (at least 64) training draws from, one per step, e.g. 64,64,64,96: small canvases are cheaper; 96 is the demo's input.")]
+        [DefaultValue("64")]
+        public string CanvasSides { get; set; } = "64";
+
+        [CommandOption("--final-full-size <SHARE>")]
+        [Description("The share of the last steps trained on 96×96 canvases whatever --canvas-sides says (0 to 1), so training ends at the demo's input size.")]
+        [DefaultValue(0.15)]
+        public double FinalFullSize { get; set; } = 0.15;
+
+        [CommandOption("--cam-penalty <WEIGHT>")]
+        [Description("Weight of a penalty on negative class activation maps (mean of ReLU(−CAM)), which keeps each class's CAM non-negative evidence so its zero lies on the background.")]
+        [DefaultValue(0.15)]
+        public double CamPenalty { get; set; } = 0.15;
 
         [CommandOption("--samples <N>")]
         [Description("Sample canvases to write from the test split.")]
@@ -81,6 +91,16 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
                 return ValidationResult.Error($"--canvas-sides takes comma-separated sides of at least {CanvasGenerator.MinimumSide} pixels, e.g. 64,96; got '{CanvasSides}'.");
             }
 
+            if (FinalFullSize is < 0 or > 1 || double.IsNaN(FinalFullSize))
+            {
+                return ValidationResult.Error($"--final-full-size is a share of the steps, from 0 to 1; got {FinalFullSize.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
+            if (CamPenalty < 0 || !double.IsFinite(CamPenalty))
+            {
+                return ValidationResult.Error($"--cam-penalty must be 0 or more; got {CamPenalty.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
             return LearningRate > 0 ? ValidationResult.Success() : ValidationResult.Error("--lr must be positive.");
         }
     }
@@ -97,6 +117,8 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
             LearningRate = settings.LearningRate,
             Threads = settings.Threads,
             CanvasSides = [.. settings.CanvasSides.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(side => int.Parse(side, CultureInfo.InvariantCulture))],
+            FinalFullSizeShare = settings.FinalFullSize,
+            CamPenalty = settings.CamPenalty,
         };
         TorchRuntime.EnsureInitialized();
         torch.set_num_threads(options.Threads);
@@ -124,6 +146,8 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
                 options.LearningRate,
                 options.Threads,
                 options.CanvasSides,
+                options.FinalFullSizeShare,
+                options.CamPenalty,
                 result.Canvases,
                 TrainingSeconds = Math.Round(result.Elapsed.TotalSeconds, 1),
                 FinalLoss = Math.Round(result.FinalLoss, 4),

@@ -34,6 +34,20 @@ public sealed record TrainingOptions
     /// </summary>
     public IReadOnlyList<int> CanvasSides { get; init; } = [CanvasGenerator.Side];
 
+    /// <summary>
+    /// The share of the last steps trained on <see cref="CanvasGenerator.Side"/>×<see cref="CanvasGenerator.Side"/>
+    /// canvases whatever <see cref="CanvasSides"/> says, so that training ends on the input size the model is used at
+    /// (0 to 1; default 0).
+    /// </summary>
+    public double FinalFullSizeShare { get; init; }
+
+    /// <summary>
+    /// The weight of a penalty on negative class activation maps (the mean over classes and positions of
+    /// <c>ReLU(−Σ_k w_ck·A_k)</c> at the layer the head pools): it pushes each class's CAM towards non-negative
+    /// evidence, so that CAM's min–max map has its zero on the background rather than on other objects (default 0).
+    /// </summary>
+    public double CamPenalty { get; init; }
+
     /// <summary>Held-out canvases (made from the test split) the accuracy is measured on.</summary>
     public int EvaluationCanvases { get; init; } = 2000;
 }
@@ -97,12 +111,17 @@ public static class DemoTrainer
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var side = options.CanvasSides[sides.Next(options.CanvasSides.Count)];
+            if (step > steps * (1 - options.FinalFullSizeShare))
+            {
+                side = CanvasGenerator.Side;
+            }
+
             var pixels = new float[options.BatchSize * side * side];
             generator.NextBatch(pixels, targets, side);
             var x = Input(pixels, options.BatchSize, side);
             var y = tensor(targets, [options.BatchSize, FashionGapNet.Classes]);
             optimizer.zero_grad();
-            var batchLoss = nn.functional.binary_cross_entropy_with_logits(model.call(x), y);
+            var batchLoss = model.TrainingLoss(x, y, options.CamPenalty);
             batchLoss.backward();
             optimizer.step();
             schedule.step();
