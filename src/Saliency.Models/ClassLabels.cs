@@ -112,8 +112,15 @@ public sealed class ClassLabels
         return slugs;
     }
 
-    private static string ToSlug(string name)
+    /// <summary>
+    /// A file-name-safe form of <paramref name="name"/>: lower case, letters and digits kept, every other run of
+    /// characters one <c>-</c>, none at either end (empty when nothing is left).
+    /// </summary>
+    /// <param name="name">A label, a file stem.</param>
+    /// <returns>The slug.</returns>
+    public static string ToSlug(string name)
     {
+        ArgumentNullException.ThrowIfNull(name);
         var builder = new StringBuilder(name.Length);
         foreach (var c in name.ToLowerInvariant())
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 using Saliency.Cli.Modeling;
 using Saliency.Imaging;
 using Saliency.Models;
@@ -177,24 +176,7 @@ internal abstract class TargetMode : IDisposable
         }
 
         /// <summary>A file-name-safe form of the reference's stem: lower case, letters and digits, other runs as one <c>-</c>.</summary>
-        internal static string Slug(string stem)
-        {
-            var builder = new StringBuilder(stem.Length);
-            foreach (var c in stem.ToLowerInvariant())
-            {
-                if (char.IsLetterOrDigit(c))
-                {
-                    builder.Append(c);
-                }
-                else if (builder.Length > 0 && builder[^1] != '-')
-                {
-                    builder.Append('-');
-                }
-            }
-
-            var slug = builder.ToString().TrimEnd('-');
-            return slug.Length > 0 ? slug : "reference";
-        }
+        internal static string Slug(string stem) => ClassLabels.ToSlug(stem) is { Length: > 0 } slug ? slug : "reference";
     }
 
     /// <summary>Reads an image given to an option; a file that cannot be used is one line naming the option.</summary>
