@@ -20,8 +20,8 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
     {
         [CommandOption("--epochs <N>")]
         [Description("Epochs of 30,000 two-item canvases each.")]
-        [DefaultValue(7)]
-        public int Epochs { get; set; } = 7;
+        [DefaultValue(TrainingOptions.DefaultEpochs)]
+        public int Epochs { get; set; }
 
         [CommandOption("--epoch-size <N>")]
         [Description("Canvases per epoch (30,000 hold as many items as the training split).")]
@@ -65,13 +65,13 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
 
         [CommandOption("--final-full-size <SHARE>")]
         [Description("The share of the last steps trained on 96×96 canvases whatever --canvas-sides says (0 to 1), so training ends at the demo's input size.")]
-        [DefaultValue(0.15)]
-        public double FinalFullSize { get; set; } = 0.15;
+        [DefaultValue(TrainingOptions.DefaultFinalFullSizeShare)]
+        public double FinalFullSize { get; set; }
 
         [CommandOption("--cam-penalty <WEIGHT>")]
         [Description("Weight of a penalty on negative class activation maps (mean of ReLU(−CAM)), which keeps each class's CAM non-negative evidence so its zero lies on the background.")]
-        [DefaultValue(0.15)]
-        public double CamPenalty { get; set; } = 0.15;
+        [DefaultValue(TrainingOptions.DefaultCamPenalty)]
+        public double CamPenalty { get; set; }
 
         [CommandOption("--samples <N>")]
         [Description("Sample canvases to write from the test split.")]

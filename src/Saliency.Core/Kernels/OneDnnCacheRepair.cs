@@ -70,7 +70,7 @@ internal static unsafe class OneDnnCacheRepair
         var cpuFunction = loaded.Base + build.CpuFunction;
         var getCapacity = loaded.Base + build.GetCapacity;
         var setCapacity = loaded.Base + build.SetCapacity;
-        if (!elf.CodeMatches(loaded.Base, build.CpuFunction) || !elf.CodeMatches(loaded.Base, build.GetCapacity) || !elf.CodeMatches(loaded.Base, build.SetCapacity))
+        if (!elf.CodeMatches(loaded.Base, [build.CpuFunction, build.GetCapacity, build.SetCapacity]))
         {
             return null;
         }
@@ -189,23 +189,28 @@ internal static unsafe class OneDnnCacheRepair
             return buildId is null || loads.Count == 0 || loads[0].Item1 != 0 ? null : new ElfFile(path, buildId, loads);
         }
 
-        /// <summary>Whether the first bytes of the function at <paramref name="address"/> in memory are those in the file.</summary>
-        public bool CodeMatches(nint loadBase, long address)
+        /// <summary>Whether the first bytes of each function at <paramref name="addresses"/> in memory are those in the file.</summary>
+        public bool CodeMatches(nint loadBase, long[] addresses)
         {
-            var segment = _loads.FirstOrDefault(l => address >= l.VirtualAddress && address + ComparedBytes <= l.VirtualAddress + l.FileSize);
-            if (segment.FileSize == 0)
-            {
-                return false;
-            }
-
+            using var file = File.OpenRead(_path);
             var expected = new byte[ComparedBytes];
-            using (var file = File.OpenRead(_path))
+            foreach (var address in addresses)
             {
+                var segment = _loads.FirstOrDefault(l => address >= l.VirtualAddress && address + ComparedBytes <= l.VirtualAddress + l.FileSize);
+                if (segment.FileSize == 0)
+                {
+                    return false;
+                }
+
                 file.Position = segment.FileOffset + (address - segment.VirtualAddress);
                 file.ReadExactly(expected);
+                if (!new ReadOnlySpan<byte>((void*)(loadBase + (nint)address), ComparedBytes).SequenceEqual(expected))
+                {
+                    return false;
+                }
             }
 
-            return new ReadOnlySpan<byte>((void*)(loadBase + (nint)address), ComparedBytes).SequenceEqual(expected);
+            return true;
         }
 
         private static string? ReadBuildId(FileStream file, long offset, int size)

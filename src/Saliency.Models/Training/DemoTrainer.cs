@@ -6,11 +6,20 @@ namespace Saliency.Models.Training;
 /// <summary>How <see cref="DemoTrainer"/> trains the demo network.</summary>
 public sealed record TrainingOptions
 {
+    /// <summary>The bundled weights' epochs.</summary>
+    public const int DefaultEpochs = 7;
+
+    /// <summary>The bundled weights' share of final steps on full-size canvases.</summary>
+    public const double DefaultFinalFullSizeShare = 0.15;
+
+    /// <summary>The bundled weights' CAM penalty.</summary>
+    public const double DefaultCamPenalty = 0.15;
+
     /// <summary>The folder of the Fashion-MNIST IDX files.</summary>
     public string DataDirectory { get; init; } = FashionMnist.DefaultDirectory;
 
     /// <summary>Epochs of <see cref="EpochSize"/> canvases.</summary>
-    public int Epochs { get; init; } = 2;
+    public int Epochs { get; init; } = DefaultEpochs;
 
     /// <summary>Canvases per epoch; 30,000 canvases hold two items each, as many items as the training split has.</summary>
     public int EpochSize { get; init; } = 30_000;
@@ -30,23 +39,23 @@ public sealed record TrainingOptions
     /// <summary>
     /// The canvas sides training draws from, one per step (seeded). The network is fully convolutional up to its
     /// global average pooling, so smaller canvases (at least <see cref="CanvasGenerator.MinimumSide"/>) show it the
-    /// items at a fraction of a 96×96 canvas's cost; the default, 96 only, is the recipe of the bundled weights.
+    /// items at a fraction of a 96×96 canvas's cost; the default, 64 only (with <see cref="FinalFullSizeShare"/>), is the recipe of the bundled weights.
     /// </summary>
-    public IReadOnlyList<int> CanvasSides { get; init; } = [CanvasGenerator.Side];
+    public IReadOnlyList<int> CanvasSides { get; init; } = [CanvasGenerator.MinimumSide];
 
     /// <summary>
     /// The share of the last steps trained on <see cref="CanvasGenerator.Side"/>×<see cref="CanvasGenerator.Side"/>
     /// canvases whatever <see cref="CanvasSides"/> says, so that training ends on the input size the model is used at
     /// (0 to 1; default 0).
     /// </summary>
-    public double FinalFullSizeShare { get; init; }
+    public double FinalFullSizeShare { get; init; } = DefaultFinalFullSizeShare;
 
     /// <summary>
     /// The weight of a penalty on negative class activation maps (the mean over classes and positions of
     /// <c>ReLU(−Σ_k w_ck·A_k)</c> at the layer the head pools): it pushes each class's CAM towards non-negative
     /// evidence, so that CAM's min–max map has its zero on the background rather than on other objects (default 0).
     /// </summary>
-    public double CamPenalty { get; init; }
+    public double CamPenalty { get; init; } = DefaultCamPenalty;
 
     /// <summary>Held-out canvases (made from the test split) the accuracy is measured on.</summary>
     public int EvaluationCanvases { get; init; } = 2000;
