@@ -6,13 +6,15 @@ using static TorchSharp.torch.nn;
 namespace Saliency.Models;
 
 /// <summary>
-/// The demo network, shaped for Class Activation Mapping (Zhou et al. 2016): four 3×3 convolutions (two of them
-/// followed by 2×2 max pooling) form <c>features</c>, whose 64×24×24 output for a 96×96 grayscale input is globally
-/// average-pooled and fed to one <c>Linear</c> over the ten Fashion-MNIST classes.
+/// The demo network, shaped for Class Activation Mapping (Zhou et al. 2016): six 3×3 convolutions with batch
+/// normalisation (16, 32, 32, 64, 64 and 64 channels; 2×2 max pooling after the first and the third) form
+/// <c>features</c>, whose 64×24×24 output for a 96×96 grayscale input is globally average-pooled and fed to one
+/// <c>Linear</c> over the ten Fashion-MNIST classes.
 /// </summary>
 /// <remarks>
 /// Every ReLU is a module invoked through <c>call</c>, so Guided Backprop guides all of them exactly. The 24×24 map
-/// (one cell per 4 input pixels) keeps two 28×28 items on a 96×96 canvas apart.
+/// (one cell per 4 input pixels) keeps two 28×28 items on a 96×96 canvas apart; with the three convolutions at that
+/// resolution each cell has a 38-pixel receptive field, so a cell over an item's middle sees the whole item.
 /// </remarks>
 public sealed partial class FashionGapNet : Module<Tensor, Tensor>
 {
@@ -31,9 +33,11 @@ public sealed partial class FashionGapNet : Module<Tensor, Tensor>
     {
         features = Sequential(
             ("conv1", Conv2d(1, 16, 3, padding: 1)), ("bn1", BatchNorm2d(16)), ("relu1", ReLU()), ("pool1", MaxPool2d(2)),
-            ("conv2", Conv2d(16, 32, 3, padding: 1)), ("bn2", BatchNorm2d(32)), ("relu2", ReLU()), ("pool2", MaxPool2d(2)),
-            ("conv3", Conv2d(32, 64, 3, padding: 1)), ("bn3", BatchNorm2d(64)), ("relu3", ReLU()),
-            ("conv4", Conv2d(64, 64, 3, padding: 1)), ("bn4", BatchNorm2d(64)), ("relu4", ReLU()));
+            ("conv2", Conv2d(16, 32, 3, padding: 1)), ("bn2", BatchNorm2d(32)), ("relu2", ReLU()),
+            ("conv3", Conv2d(32, 32, 3, padding: 1)), ("bn3", BatchNorm2d(32)), ("relu3", ReLU()), ("pool2", MaxPool2d(2)),
+            ("conv4", Conv2d(32, 64, 3, padding: 1)), ("bn4", BatchNorm2d(64)), ("relu4", ReLU()),
+            ("conv5", Conv2d(64, 64, 3, padding: 1)), ("bn5", BatchNorm2d(64)), ("relu5", ReLU()),
+            ("conv6", Conv2d(64, 64, 3, padding: 1)), ("bn6", BatchNorm2d(64)), ("relu6", ReLU()));
         fc = Linear(64, Classes);
         RegisterComponents();
     }

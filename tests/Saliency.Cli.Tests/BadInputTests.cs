@@ -129,7 +129,7 @@ public sealed class BadInputTests : IDisposable
         var run = Cli.Run("explain", _temp.WriteSamples("good", 1)[0], "--weights", weights);
 
         run.ExitCode.Should().Be(2, run.ToString());
-        OneErrorLine(run).Should().Be($"error: Weights file {weights} lacks key 'features.conv3.weight' [64,32,3,3], which FashionGapNet needs.");
+        OneErrorLine(run).Should().Be($"error: Weights file {weights} lacks key 'features.conv3.weight' [32,32,3,3], which FashionGapNet needs.");
     }
 
     [Fact]

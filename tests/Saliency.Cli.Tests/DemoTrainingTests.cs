@@ -32,6 +32,7 @@ public sealed class DemoTrainingTests
 
     [Theory]
     [InlineData("--final-full-size", "1.5", "--final-full-size is a share of the steps, from 0 to 1; got 1.5.")]
+    [InlineData("--single-items", "0.9", "--single-items is a share of the steps, from 0 to 1, and with --final-full-size at most 1; got 0.9 and 0.15.")]
     [InlineData("--cam-penalty", "-0.1", "--cam-penalty must be 0 or more; got -0.1.")]
     public void Out_of_range_training_options_are_refused_with_one_line(string option, string value, string message)
     {

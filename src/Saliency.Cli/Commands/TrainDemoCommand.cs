@@ -63,6 +63,11 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
         [DefaultValue("64")]
         public string CanvasSides { get; set; } = "64";
 
+        [CommandOption("--single-items <SHARE>")]
+        [Description("The share of the first steps that show items alone on 32×32 canvases (4 per two-item canvas of the batch size: twice the items for about the same cost), 0 to 1.")]
+        [DefaultValue(TrainingOptions.DefaultSingleItemShare)]
+        public double SingleItems { get; set; }
+
         [CommandOption("--final-full-size <SHARE>")]
         [Description("The share of the last steps trained on 96×96 canvases whatever --canvas-sides says (0 to 1), so training ends at the demo's input size.")]
         [DefaultValue(TrainingOptions.DefaultFinalFullSizeShare)]
@@ -96,6 +101,11 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
                 return ValidationResult.Error($"--final-full-size is a share of the steps, from 0 to 1; got {FinalFullSize.ToString(CultureInfo.InvariantCulture)}.");
             }
 
+            if (SingleItems is < 0 or > 1 || double.IsNaN(SingleItems) || SingleItems + FinalFullSize > 1)
+            {
+                return ValidationResult.Error($"--single-items is a share of the steps, from 0 to 1, and with --final-full-size at most 1; got {SingleItems.ToString(CultureInfo.InvariantCulture)} and {FinalFullSize.ToString(CultureInfo.InvariantCulture)}.");
+            }
+
             if (CamPenalty < 0 || !double.IsFinite(CamPenalty))
             {
                 return ValidationResult.Error($"--cam-penalty must be 0 or more; got {CamPenalty.ToString(CultureInfo.InvariantCulture)}.");
@@ -117,6 +127,7 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
             LearningRate = settings.LearningRate,
             Threads = settings.Threads,
             CanvasSides = [.. settings.CanvasSides.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).Select(side => int.Parse(side, CultureInfo.InvariantCulture))],
+            SingleItemShare = settings.SingleItems,
             FinalFullSizeShare = settings.FinalFullSize,
             CamPenalty = settings.CamPenalty,
         };
@@ -146,6 +157,7 @@ internal sealed class TrainDemoCommand(CliConsole console) : Command<TrainDemoCo
                 options.LearningRate,
                 options.Threads,
                 options.CanvasSides,
+                options.SingleItemShare,
                 options.FinalFullSizeShare,
                 options.CamPenalty,
                 result.Canvases,

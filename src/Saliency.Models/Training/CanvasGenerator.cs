@@ -13,6 +13,9 @@ public sealed class CanvasGenerator
     /// <summary>The smallest canvas: two items side by side with room to move.</summary>
     public const int MinimumSide = (2 * CanvasItem.Size) + 8;
 
+    /// <summary>The side of the single-item canvases of <see cref="NextSingle"/>: a 28×28 item with up to 4 pixels of play.</summary>
+    public const int SingleItemSide = CanvasItem.Size + 4;
+
     private const int PlacementAttempts = 1000;
 
     private readonly FashionMnist _split;
@@ -102,6 +105,39 @@ public sealed class CanvasGenerator
             {
                 targets[(i * FashionGapNet.Classes) + item.Label] = 1;
             }
+        }
+    }
+
+    /// <summary>
+    /// Makes a canvas, <paramref name="side"/> pixels square, holding one random item at a random place (mirrored at
+    /// random when the generator mirrors): the cheapest way to show the network many items, since nearly every pixel
+    /// of it is the item's.
+    /// </summary>
+    /// <param name="side">The canvas side, at least <see cref="CanvasItem.Size"/>.</param>
+    /// <returns>The canvas, with one item.</returns>
+    public Canvas NextSingle(int side)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(side, CanvasItem.Size);
+        var index = _random.Next(_split.Count);
+        var item = Place(_split.Label(index), null, side)!;
+        var pixels = new float[side * side];
+        Draw(pixels, side, index, item);
+        return new Canvas(pixels, side, [item]);
+    }
+
+    /// <summary>Fills <paramref name="batch"/> (<c>B·side·side</c> floats) with single-item canvases of <see cref="NextSingle"/> and <paramref name="targets"/> (<c>B·10</c>) with their one-hot labels.</summary>
+    /// <param name="batch">The pixel buffer, row-major per canvas.</param>
+    /// <param name="targets">The target buffer.</param>
+    /// <param name="side">The canvas side, at least <see cref="CanvasItem.Size"/>.</param>
+    public void NextSingleBatch(Span<float> batch, Span<float> targets, int side)
+    {
+        var count = batch.Length / (side * side);
+        targets.Clear();
+        for (var i = 0; i < count; i++)
+        {
+            var canvas = NextSingle(side);
+            canvas.Pixels.CopyTo(batch.Slice(i * side * side, side * side));
+            targets[(i * FashionGapNet.Classes) + canvas.Items[0].Label] = 1;
         }
     }
 

@@ -7,13 +7,16 @@ namespace Saliency.Models.Training;
 public sealed record TrainingOptions
 {
     /// <summary>The bundled weights' epochs.</summary>
-    public const int DefaultEpochs = 7;
+    public const int DefaultEpochs = 6;
 
     /// <summary>The bundled weights' share of final steps on full-size canvases.</summary>
     public const double DefaultFinalFullSizeShare = 0.15;
 
     /// <summary>The bundled weights' CAM penalty.</summary>
     public const double DefaultCamPenalty = 0.15;
+
+    /// <summary>The bundled weights' share of first steps on single items.</summary>
+    public const double DefaultSingleItemShare = 0.5;
 
     /// <summary>The folder of the Fashion-MNIST IDX files.</summary>
     public string DataDirectory { get; init; } = FashionMnist.DefaultDirectory;
@@ -57,6 +60,15 @@ public sealed record TrainingOptions
     /// </summary>
     public double CamPenalty { get; init; } = DefaultCamPenalty;
 
+    /// <summary>
+    /// The share of the first steps that show items alone on <see cref="CanvasGenerator.SingleItemSide"/>-pixel
+    /// canvases with one-hot targets (0 to 1). Such a step holds as many pixels as a step of
+    /// <see cref="CanvasGenerator.MinimumSide"/>-pixel two-item canvases but four times as many canvases, so it shows
+    /// the network twice the items for about the same cost; the later two-item steps teach it to find and separate
+    /// the items of a canvas. The shares of this and <see cref="FinalFullSizeShare"/> add up to at most 1.
+    /// </summary>
+    public double SingleItemShare { get; init; } = DefaultSingleItemShare;
+
     /// <summary>Held-out canvases (made from the test split) the accuracy is measured on.</summary>
     public int EvaluationCanvases { get; init; } = 2000;
 }
@@ -71,7 +83,7 @@ public sealed record TrainingProgress(int Step, int TotalSteps, double Loss);
 /// <param name="Model">The trained network, in eval mode.</param>
 /// <param name="FinalLoss">The running loss at the end.</param>
 /// <param name="Elapsed">Wall-clock training time (without loading the data).</param>
-/// <param name="Canvases">Canvases seen in training.</param>
+/// <param name="Canvases">Canvases seen in training, single-item ones included.</param>
 public sealed record TrainingResult(FashionGapNet Model, double FinalLoss, TimeSpan Elapsed, int Canvases);
 
 /// <summary>
@@ -82,6 +94,9 @@ public static class DemoTrainer
 {
     /// <summary>The seed of the held-out canvases, fixed so that every run is measured on the same set.</summary>
     public const int EvaluationSeed = 20_240_905;
+
+    /// <summary>Single-item canvases per two-item canvas of the batch size: the same pixels per step at the default sides (4·32² = 64²).</summary>
+    private const int SinglesPerCanvas = 4;
 
     /// <summary>Trains the network.</summary>
     /// <param name="options">Data, epochs, seed, batch size, learning rate, threads.</param>
@@ -94,6 +109,11 @@ public static class DemoTrainer
         if (options.CanvasSides.Count == 0 || options.CanvasSides.Any(side => side < CanvasGenerator.MinimumSide))
         {
             throw new ArgumentException($"Training canvas sides must be at least {CanvasGenerator.MinimumSide} pixels, and at least one is needed.", nameof(options));
+        }
+
+        if (!(options.SingleItemShare is >= 0 and <= 1) || !(options.FinalFullSizeShare is >= 0 and <= 1) || options.SingleItemShare + options.FinalFullSizeShare > 1)
+        {
+            throw new ArgumentException($"The single-item share ({options.SingleItemShare}) and the final full-size share ({options.FinalFullSizeShare}) must each lie in [0,1] and add up to at most 1.", nameof(options));
         }
 
         TorchRuntime.EnsureInitialized();
@@ -111,6 +131,9 @@ public static class DemoTrainer
         var generator = new CanvasGenerator(train, options.Seed, mirror: true);
         var sides = new Random(options.Seed);
         var targets = new float[options.BatchSize * FashionGapNet.Classes];
+        var singles = options.BatchSize * SinglesPerCanvas;
+        var singleTargets = new float[singles * FashionGapNet.Classes];
+        var canvasesSeen = 0;
 
         model.train();
         var clock = Stopwatch.StartNew();
@@ -125,10 +148,25 @@ public static class DemoTrainer
                 side = CanvasGenerator.Side;
             }
 
-            var pixels = new float[options.BatchSize * side * side];
-            generator.NextBatch(pixels, targets, side);
-            var x = Input(pixels, options.BatchSize, side);
-            var y = tensor(targets, [options.BatchSize, FashionGapNet.Classes]);
+            Tensor x, y;
+            if (step <= steps * options.SingleItemShare)
+            {
+                const int Side = CanvasGenerator.SingleItemSide;
+                var pixels = new float[singles * Side * Side];
+                generator.NextSingleBatch(pixels, singleTargets, Side);
+                x = Input(pixels, singles, Side);
+                y = tensor(singleTargets, [singles, FashionGapNet.Classes]);
+                canvasesSeen += singles;
+            }
+            else
+            {
+                var pixels = new float[options.BatchSize * side * side];
+                generator.NextBatch(pixels, targets, side);
+                x = Input(pixels, options.BatchSize, side);
+                y = tensor(targets, [options.BatchSize, FashionGapNet.Classes]);
+                canvasesSeen += options.BatchSize;
+            }
+
             optimizer.zero_grad();
             var batchLoss = model.TrainingLoss(x, y, options.CamPenalty);
             batchLoss.backward();
@@ -141,7 +179,7 @@ public static class DemoTrainer
 
         clock.Stop();
         model.eval();
-        return new TrainingResult(model, loss, clock.Elapsed, steps * options.BatchSize);
+        return new TrainingResult(model, loss, clock.Elapsed, canvasesSeen);
     }
 
     /// <summary>The share of <paramref name="count"/> canvases from <paramref name="split"/> whose two classes are the model's top 2.</summary>
