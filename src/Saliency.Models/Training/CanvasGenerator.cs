@@ -93,20 +93,7 @@ public sealed class CanvasGenerator
     /// <param name="batch">The pixel buffer, row-major per canvas.</param>
     /// <param name="targets">The target buffer.</param>
     /// <param name="side">The canvas side, at least <see cref="MinimumSide"/>.</param>
-    public void NextBatch(Span<float> batch, Span<float> targets, int side)
-    {
-        var count = batch.Length / (side * side);
-        targets.Clear();
-        for (var i = 0; i < count; i++)
-        {
-            var canvas = Next(side);
-            canvas.Pixels.CopyTo(batch.Slice(i * side * side, side * side));
-            foreach (var item in canvas.Items)
-            {
-                targets[(i * FashionGapNet.Classes) + item.Label] = 1;
-            }
-        }
-    }
+    public void NextBatch(Span<float> batch, Span<float> targets, int side) => FillBatch(batch, targets, side, Next);
 
     /// <summary>
     /// Makes a canvas, <paramref name="side"/> pixels square, holding one random item at a random place (mirrored at
@@ -129,15 +116,21 @@ public sealed class CanvasGenerator
     /// <param name="batch">The pixel buffer, row-major per canvas.</param>
     /// <param name="targets">The target buffer.</param>
     /// <param name="side">The canvas side, at least <see cref="CanvasItem.Size"/>.</param>
-    public void NextSingleBatch(Span<float> batch, Span<float> targets, int side)
+    public void NextSingleBatch(Span<float> batch, Span<float> targets, int side) => FillBatch(batch, targets, side, NextSingle);
+
+    /// <summary>Fills a batch with canvases from <paramref name="next"/> and their multi-hot labels.</summary>
+    private static void FillBatch(Span<float> batch, Span<float> targets, int side, Func<int, Canvas> next)
     {
         var count = batch.Length / (side * side);
         targets.Clear();
         for (var i = 0; i < count; i++)
         {
-            var canvas = NextSingle(side);
+            var canvas = next(side);
             canvas.Pixels.CopyTo(batch.Slice(i * side * side, side * side));
-            targets[(i * FashionGapNet.Classes) + canvas.Items[0].Label] = 1;
+            foreach (var item in canvas.Items)
+            {
+                targets[(i * FashionGapNet.Classes) + item.Label] = 1;
+            }
         }
     }
 
