@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using static TorchSharp.torch;
 
 namespace Saliency.Models.Training;
@@ -49,14 +50,14 @@ public sealed record TrainingOptions
     /// <summary>
     /// The share of the last steps trained on <see cref="CanvasGenerator.Side"/>×<see cref="CanvasGenerator.Side"/>
     /// canvases whatever <see cref="CanvasSides"/> says, so that training ends on the input size the model is used at
-    /// (0 to 1; default 0).
+    /// (0 to 1).
     /// </summary>
     public double FinalFullSizeShare { get; init; } = DefaultFinalFullSizeShare;
 
     /// <summary>
     /// The weight of a penalty on negative class activation maps (the mean over classes and positions of
     /// <c>ReLU(−Σ_k w_ck·A_k)</c> at the layer the head pools): it pushes each class's CAM towards non-negative
-    /// evidence, so that CAM's min–max map has its zero on the background rather than on other objects (default 0).
+    /// evidence, so that CAM's min–max map has its zero on the background rather than on other objects; 0 turns it off.
     /// </summary>
     public double CamPenalty { get; init; } = DefaultCamPenalty;
 
@@ -113,7 +114,9 @@ public static class DemoTrainer
 
         if (!(options.SingleItemShare is >= 0 and <= 1) || !(options.FinalFullSizeShare is >= 0 and <= 1) || options.SingleItemShare + options.FinalFullSizeShare > 1)
         {
-            throw new ArgumentException($"The single-item share ({options.SingleItemShare}) and the final full-size share ({options.FinalFullSizeShare}) must each lie in [0,1] and add up to at most 1.", nameof(options));
+            throw new ArgumentException(
+                string.Create(CultureInfo.InvariantCulture, $"The single-item share ({options.SingleItemShare}) and the final full-size share ({options.FinalFullSizeShare}) must each lie in [0,1] and add up to at most 1."),
+                nameof(options));
         }
 
         TorchRuntime.EnsureInitialized();
