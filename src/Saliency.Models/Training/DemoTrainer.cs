@@ -145,30 +145,31 @@ public static class DemoTrainer
         {
             cancellation.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
+            // A side is drawn on every step, single-item ones too, so that seeded runs keep their sequence.
             var side = options.CanvasSides[sides.Next(options.CanvasSides.Count)];
             if (step > steps * (1 - options.FinalFullSizeShare))
             {
                 side = CanvasGenerator.Side;
             }
 
-            Tensor x, y;
-            if (step <= steps * options.SingleItemShare)
+            // Single-item steps first: four items alone per canvas of the batch size, on small canvases.
+            var single = step <= steps * options.SingleItemShare;
+            var (count, stepSide, labels) = single
+                ? (singles, CanvasGenerator.SingleItemSide, singleTargets)
+                : (options.BatchSize, side, targets);
+            var pixels = new float[count * stepSide * stepSide];
+            if (single)
             {
-                const int Side = CanvasGenerator.SingleItemSide;
-                var pixels = new float[singles * Side * Side];
-                generator.NextSingleBatch(pixels, singleTargets, Side);
-                x = Input(pixels, singles, Side);
-                y = tensor(singleTargets, [singles, FashionGapNet.Classes]);
-                canvasesSeen += singles;
+                generator.NextSingleBatch(pixels, labels, stepSide);
             }
             else
             {
-                var pixels = new float[options.BatchSize * side * side];
-                generator.NextBatch(pixels, targets, side);
-                x = Input(pixels, options.BatchSize, side);
-                y = tensor(targets, [options.BatchSize, FashionGapNet.Classes]);
-                canvasesSeen += options.BatchSize;
+                generator.NextBatch(pixels, labels, stepSide);
             }
+
+            var x = Input(pixels, count, stepSide);
+            var y = tensor(labels, [count, FashionGapNet.Classes]);
+            canvasesSeen += count;
 
             optimizer.zero_grad();
             var batchLoss = model.TrainingLoss(x, y, options.CamPenalty);
